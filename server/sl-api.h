@@ -1,0 +1,31 @@
+/* sl-api.h: the REST handlers, one per route (see sl-server.c's table)
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "sl-http.h"
+
+G_BEGIN_DECLS
+
+/* sl-api-auth.c */
+void sl_api_healthz        (SlRequest *req);
+void sl_api_register       (SlRequest *req);
+void sl_api_login          (SlRequest *req);
+void sl_api_token_refresh  (SlRequest *req);
+void sl_api_logout         (SlRequest *req);
+void sl_api_profile_get    (SlRequest *req);
+void sl_api_profile_patch  (SlRequest *req);
+
+/* sl-api-admin.c */
+void sl_api_admin_users_list   (SlRequest *req);
+void sl_api_admin_users_create (SlRequest *req);
+void sl_api_admin_user_get     (SlRequest *req);
+void sl_api_admin_user_patch   (SlRequest *req);
+
+/* Shared by both: reads username/password/display_name the same way. */
+gboolean sl_api_read_new_account (JsonObject  *body,
+                                  char       **username,
+                                  const char **password,
+                                  const char **display_name,
+                                  GError     **error);
+
+G_END_DECLS

@@ -1,0 +1,92 @@
+/* sl-auth.h: who is asking — bearer tokens, logins, sessions and their
+ * refresh tokens, login throttling
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include "sl-config.h"
+#include "sl-jwt.h"
+#include "sl-password.h"
+#include "sl-store.h"
+
+G_BEGIN_DECLS
+
+#define SL_AUTH_ERROR (sl_auth_error_quark ())
+
+typedef enum {
+  SL_AUTH_ERROR_MISSING_TOKEN,          /* no usable Authorization header */
+  SL_AUTH_ERROR_INVALID_CREDENTIALS,    /* unknown user or wrong password: one answer */
+  SL_AUTH_ERROR_INVALID_REFRESH_TOKEN,  /* unknown, spent, revoked or expired */
+  SL_AUTH_ERROR_DISABLED,               /* the account is disabled */
+  SL_AUTH_ERROR_THROTTLED,              /* too many failures: try later */
+  SL_AUTH_ERROR_WRONG_PASSWORD,         /* the current password given to change it */
+  SL_AUTH_ERROR_SECRET,                 /* the signing secret cannot be read or made */
+} SlAuthError;
+
+GQuark sl_auth_error_quark (void);
+
+/* What a successful login or refresh hands out. */
+typedef struct {
+  SlUser *user;
+  char   *session;
+  char   *access_token;
+  char   *refresh_token;
+  gint64  expires_in;
+} SlLogin;
+
+void      sl_login_free    (SlLogin *login);
+JsonNode *sl_login_to_json (const SlLogin *login);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SlLogin, sl_login_free)
+
+#define SL_TYPE_AUTH (sl_auth_get_type ())
+G_DECLARE_FINAL_TYPE (SlAuth, sl_auth, SL, AUTH, GObject)
+
+/* The secret: config->jwt_secret, else DATA_DIR/jwt-secret (made at first
+ * start, 0600). */
+SlAuth           *sl_auth_new                (const SlConfig      *config,
+                                              SlStore             *store,
+                                              GError             **error);
+SlPasswordHasher *sl_auth_get_hasher         (SlAuth              *self);
+
+/* Checks "Authorization: Bearer <jwt>" (or, where @allow_query, an
+ * access_token query parameter). */
+SlJwtClaims      *sl_auth_check_request      (SlAuth              *self,
+                                              SoupServerMessage   *msg,
+                                              gboolean             allow_query,
+                                              GError             **error);
+void              sl_auth_set_disabled       (SlAuth              *self,
+                                              gint64               user_id,
+                                              gboolean             disabled);
+
+void              sl_auth_login_async        (SlAuth              *self,
+                                              const char          *username,
+                                              const char          *password,
+                                              const char          *client_address,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+/* On SL_AUTH_ERROR_THROTTLED, *retry_after holds seconds to wait. */
+SlLogin          *sl_auth_login_finish       (SlAuth              *self,
+                                              GAsyncResult        *result,
+                                              gint64              *retry_after,
+                                              GError             **error);
+/* A new login for @user (after registration). */
+void              sl_auth_start_session_async (SlAuth             *self,
+                                              const SlUser        *user,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+SlLogin          *sl_auth_start_session_finish (SlAuth            *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+void              sl_auth_refresh_async      (SlAuth              *self,
+                                              const char          *refresh_token,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+SlLogin          *sl_auth_refresh_finish     (SlAuth              *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+
+/* The stored form of a refresh token. */
+char             *sl_auth_hash_refresh_token (const char          *token);
+
+G_END_DECLS
