@@ -287,7 +287,6 @@ sl_config_load (SlConfig   *config,
                 GError    **error)
 {
   g_autoptr(GOptionContext) context = NULL;
-  g_autoptr(GPtrArray) entries = g_ptr_array_new ();
   g_auto(GStrv) env = NULL;
   char *values[G_N_ELEMENTS (options)] = { NULL, };
   gboolean flags[G_N_ELEMENTS (options)] = { FALSE, };

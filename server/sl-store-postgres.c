@@ -1,0 +1,771 @@
+/* sl-store-postgres.c: SlStore on a PostgreSQL database (libpq)
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "sl-store-postgres"
+
+#include "config.h"
+
+#include "sl-store-postgres.h"
+#include "sl-store-private.h"
+
+#include <libpq-fe.h>
+#include <string.h>
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PGresult, PQclear)
+
+/* Taken (per transaction) while migrating, so that several servers starting
+ * on one database apply each migration once: "STRM". */
+#define SL_PG_MIGRATION_LOCK "1398035021"
+
+struct _SlStorePostgres
+{
+  GObject   parent_instance;
+
+  char     *url;
+  PGconn   *conn;
+  gboolean  in_transaction;
+};
+
+static void sl_store_postgres_store_iface_init (SlStoreInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (SlStorePostgres, sl_store_postgres, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (SL_TYPE_STORE,
+                                                      sl_store_postgres_store_iface_init))
+
+/* Helpers */
+
+/* Integer parameters travel as text, formatted into a caller's buffer. */
+#define SL_PG_INT_SIZE 24
+
+static const char *
+sl_pg_int (char   buffer[SL_PG_INT_SIZE],
+           gint64 value)
+{
+  g_snprintf (buffer, SL_PG_INT_SIZE, "%" G_GINT64_FORMAT, value);
+  return buffer;
+}
+
+static gint64
+sl_pg_get_int (const PGresult *res,
+               int             row,
+               int             column)
+{
+  return g_ascii_strtoll (PQgetvalue (res, row, column), NULL, 10);
+}
+
+static gboolean
+sl_pg_get_bool (const PGresult *res,
+                int             row,
+                int             column)
+{
+  return PQgetvalue (res, row, column)[0] == 't';
+}
+
+/* @message with every occurrence of the URL's password masked. */
+static char *
+sl_pg_scrub (const char *url,
+             const char *message)
+{
+  g_autoptr(GString) scrubbed = g_string_new (message);
+  g_autoptr(GPtrArray) secrets = g_ptr_array_new_with_free_func (g_free);
+  PQconninfoOption *options = PQconninfoParse (url, NULL);
+  const char *authority = strstr (url, "://");
+
+  if (options != NULL)
+    {
+      for (PQconninfoOption *o = options; o->keyword != NULL; o++)
+        if (g_str_equal (o->keyword, "password") && o->val != NULL && *o->val != '\0')
+          g_ptr_array_add (secrets, g_strdup (o->val));
+      PQconninfoFree (options);
+    }
+  /* Also the raw (maybe percent-encoded, maybe unparsable) user:password@. */
+  if (authority != NULL)
+    {
+      const char *start = authority + 3;
+      const char *end = start + strcspn (start, "/?");
+      const char *at = g_strrstr_len (start, end - start, "@");
+      const char *colon = at != NULL ? memchr (start, ':', at - start) : NULL;
+
+      if (colon != NULL && at > colon + 1)
+        g_ptr_array_add (secrets, g_strndup (colon + 1, at - colon - 1));
+    }
+
+  for (guint i = 0; i < secrets->len; i++)
+    g_string_replace (scrubbed, g_ptr_array_index (secrets, i), "****", 0);
+  g_strchomp (scrubbed->str);
+  return g_strdup (scrubbed->str);
+}
+
+static void
+sl_pg_set_error (SlStorePostgres  *self,
+                 const PGresult   *res,
+                 GError          **error)
+{
+  const char *state = res != NULL ? PQresultErrorField (res, PG_DIAG_SQLSTATE) : NULL;
+  const char *message = res != NULL ? PQresultErrorField (res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+  g_autofree char *text = NULL;
+  SlStoreError code = SL_STORE_ERROR_FAILED;
+
+  if ((message == NULL || *message == '\0') && res != NULL)
+    message = PQresultErrorMessage (res);
+  if ((message == NULL || *message == '\0') && self->conn != NULL)
+    message = PQerrorMessage (self->conn);
+  if (message == NULL || *message == '\0')
+    message = "unknown error";
+  text = sl_pg_scrub (self->url, message);
+
+  if (g_strcmp0 (state, "23505") == 0)        /* unique_violation */
+    code = SL_STORE_ERROR_EXISTS;
+  else if (g_strcmp0 (state, "23503") == 0)   /* foreign_key_violation */
+    code = SL_STORE_ERROR_NOT_FOUND;
+  else if (g_strcmp0 (state, "23514") == 0 ||  /* check_violation */
+           g_strcmp0 (state, "23502") == 0 ||  /* not_null_violation */
+           g_strcmp0 (state, "22021") == 0)    /* character_not_in_repertoire */
+    code = SL_STORE_ERROR_INVALID;
+
+  g_set_error (error, SL_STORE_ERROR, code, "%s", text);
+}
+
+static gboolean
+sl_pg_result_ok (const PGresult *res)
+{
+  ExecStatusType status = PQresultStatus (res);
+
+  return status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
+}
+
+/* One statement, text parameters, text results.  A connection found broken
+ * is reset once; outside a transaction the statement is then retried once
+ * (inside one, the transaction died with the connection). */
+static PGresult *
+sl_pg_exec (SlStorePostgres     *self,
+            const char          *sql,
+            int                  n_params,
+            const char * const  *params,
+            GError             **error)
+{
+  for (guint attempt = 0; ; attempt++)
+    {
+      g_autoptr(PGresult) res = NULL;
+
+      if (self->conn == NULL)
+        {
+          g_set_error (error, SL_STORE_ERROR, SL_STORE_ERROR_CLOSED, "The store is closed");
+          return NULL;
+        }
+
+      res = PQexecParams (self->conn, sql, n_params, NULL, params, NULL, NULL, 0);
+      if (sl_pg_result_ok (res))
+        return g_steal_pointer (&res);
+
+      if (PQstatus (self->conn) == CONNECTION_BAD && attempt == 0)
+        {
+          gboolean was_in_transaction = self->in_transaction;
+
+          g_message ("Lost the connection to PostgreSQL; reconnecting");
+          PQreset (self->conn);
+          self->in_transaction = FALSE;
+          if (PQstatus (self->conn) == CONNECTION_OK && !was_in_transaction)
+            continue;
+        }
+
+      sl_pg_set_error (self, res, error);
+      return NULL;
+    }
+}
+
+static gboolean
+sl_pg_command (SlStorePostgres     *self,
+               const char          *sql,
+               int                  n_params,
+               const char * const  *params,
+               GError             **error)
+{
+  g_autoptr(PGresult) res = sl_pg_exec (self, sql, n_params, params, error);
+
+  return res != NULL;
+}
+
+static gboolean
+sl_pg_begin (SlStorePostgres  *self,
+             GError          **error)
+{
+  g_return_val_if_fail (!self->in_transaction, FALSE);
+
+  if (!sl_pg_command (self, "BEGIN", 0, NULL, error))
+    return FALSE;
+  self->in_transaction = TRUE;
+  return TRUE;
+}
+
+static gboolean
+sl_pg_commit (SlStorePostgres  *self,
+              GError          **error)
+{
+  gboolean ok = sl_pg_command (self, "COMMIT", 0, NULL, error);
+
+  self->in_transaction = FALSE;
+  return ok;
+}
+
+static void
+sl_pg_rollback (SlStorePostgres *self)
+{
+  g_autoptr(PGresult) res = NULL;
+
+  if (!self->in_transaction || self->conn == NULL)
+    return;
+  self->in_transaction = FALSE;
+  res = PQexec (self->conn, "ROLLBACK");
+  if (!sl_pg_result_ok (res))
+    g_warning ("Could not roll back: %s", PQerrorMessage (self->conn));
+}
+
+/* Reads SL_STORE_USER_COLUMNS of @row from @first on. */
+static SlUser *
+sl_pg_read_user (const PGresult  *res,
+                 int              row,
+                 int              first,
+                 GError         **error)
+{
+  g_autoptr(SlUser) user = sl_user_new ();
+  const char *role = PQgetvalue (res, row, first + 3);
+
+  user->id = sl_pg_get_int (res, row, first);
+  user->username = g_strdup (PQgetvalue (res, row, first + 1));
+  user->display_name = g_strdup (PQgetvalue (res, row, first + 2));
+  if (!sl_role_from_string (role, &user->role))
+    {
+      g_set_error (error, SL_STORE_ERROR, SL_STORE_ERROR_FAILED,
+                   "User %" G_GINT64_FORMAT " has an unknown role “%s”", user->id, role);
+      return NULL;
+    }
+  user->disabled = sl_pg_get_bool (res, row, first + 4);
+  user->password_hash = g_strdup (PQgetvalue (res, row, first + 5));
+  user->created_at = sl_pg_get_int (res, row, first + 6);
+  user->updated_at = sl_pg_get_int (res, row, first + 7);
+  return g_steal_pointer (&user);
+}
+
+/* Runs a statement that returns at most one user row. */
+static SlUser *
+sl_pg_exec_user (SlStorePostgres     *self,
+                 const char          *sql,
+                 int                  n_params,
+                 const char * const  *params,
+                 GError             **error)
+{
+  g_autoptr(PGresult) res = sl_pg_exec (self, sql, n_params, params, error);
+
+  if (res == NULL)
+    return NULL;
+  if (PQntuples (res) == 0)
+    {
+      g_set_error (error, SL_STORE_ERROR, SL_STORE_ERROR_NOT_FOUND, "No such user");
+      return NULL;
+    }
+  return sl_pg_read_user (res, 0, 0, error);
+}
+
+static void
+sl_pg_notice_cb (void       *user_data,
+                 const char *message)
+{
+  g_debug ("%s", message);
+}
+
+/* Migrations */
+
+static gboolean
+sl_pg_apply (SlStorePostgres  *self,
+             SlMigration      *migration,
+             GError          **error)
+{
+  char version_buf[SL_PG_INT_SIZE], now_buf[SL_PG_INT_SIZE];
+  const char *params[] = {
+    sl_pg_int (version_buf, migration->version),
+    sl_pg_int (now_buf, g_get_real_time () / G_USEC_PER_SEC),
+  };
+  g_autoptr(PGresult) applied = NULL;
+  g_autoptr(PGresult) script = NULL;
+
+  if (!sl_pg_begin (self, error) ||
+      !sl_pg_command (self, "SELECT pg_advisory_xact_lock(" SL_PG_MIGRATION_LOCK ")",
+                      0, NULL, error))
+    return FALSE;
+
+  applied = sl_pg_exec (self, "SELECT 1 FROM schema_migrations WHERE version = $1",
+                        1, params, error);
+  if (applied == NULL)
+    return FALSE;
+  if (PQntuples (applied) > 0)
+    return sl_pg_commit (self, error);
+
+  g_debug ("Applying postgresql/%s", migration->name);
+  /* A script of several statements: the simple query protocol, no parameters. */
+  script = PQexec (self->conn, migration->sql);
+  if (!sl_pg_result_ok (script))
+    {
+      sl_pg_set_error (self, script, error);
+      return FALSE;
+    }
+
+  return sl_pg_command (self,
+                        "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)",
+                        2, params, error) &&
+         sl_pg_commit (self, error);
+}
+
+static gboolean
+sl_pg_migrate (SlStorePostgres  *self,
+               GError          **error)
+{
+  g_autoptr(GPtrArray) migrations = NULL;
+
+  if (!sl_pg_begin (self, error) ||
+      !sl_pg_command (self, "SELECT pg_advisory_xact_lock(" SL_PG_MIGRATION_LOCK ")",
+                      0, NULL, error) ||
+      !sl_pg_command (self,
+                      "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                      " version INTEGER PRIMARY KEY,"
+                      " applied_at BIGINT NOT NULL)",
+                      0, NULL, error) ||
+      !sl_pg_commit (self, error))
+    {
+      sl_pg_rollback (self);
+      g_prefix_error (error, "Could not create schema_migrations: ");
+      return FALSE;
+    }
+
+  migrations = _sl_store_load_migrations ("postgresql", error);
+  if (migrations == NULL)
+    return FALSE;
+
+  for (guint i = 0; i < migrations->len; i++)
+    {
+      SlMigration *migration = g_ptr_array_index (migrations, i);
+      g_autoptr(GError) local_error = NULL;
+
+      if (!sl_pg_apply (self, migration, &local_error))
+        {
+          sl_pg_rollback (self);
+          g_set_error (error, SL_STORE_ERROR, SL_STORE_ERROR_MIGRATION,
+                       "Migration postgresql/%s failed: %s",
+                       migration->name, local_error->message);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* SlStore */
+
+static void
+sl_store_postgres_close (SlStore *store)
+{
+  SlStorePostgres *self = SL_STORE_POSTGRES (store);
+
+  g_clear_pointer (&self->conn, PQfinish);
+  self->in_transaction = FALSE;
+}
+
+static gboolean
+sl_store_postgres_open (SlStore  *store,
+                        GError  **error)
+{
+  SlStorePostgres *self = SL_STORE_POSTGRES (store);
+  /* The URL comes first, so what follows it wins. */
+  const char * const keywords[] = { "dbname", "client_encoding", "application_name", NULL };
+  const char * const values[] = { self->url, "UTF8", "streamlet-server", NULL };
+
+  g_return_val_if_fail (self->conn == NULL, FALSE);
+
+  self->conn = PQconnectdbParams (keywords, values, 1);
+  if (PQstatus (self->conn) != CONNECTION_OK)
+    {
+      g_autofree char *message = sl_pg_scrub (self->url,
+                                              self->conn != NULL ? PQerrorMessage (self->conn)
+                                                                 : "out of memory");
+
+      g_set_error (error, SL_STORE_ERROR, SL_STORE_ERROR_CONNECT,
+                   "Could not connect to PostgreSQL: %s", message);
+      sl_store_postgres_close (store);
+      return FALSE;
+    }
+  PQsetNoticeProcessor (self->conn, sl_pg_notice_cb, NULL);
+
+  if (!sl_pg_migrate (self, error))
+    {
+      sl_store_postgres_close (store);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static SlUser *
+sl_store_postgres_create_user (SlStore       *store,
+                               const SlUser  *user,
+                               GError       **error)
+{
+  SlStorePostgres *self = SL_STORE_POSTGRES (store);
+  char created_buf[SL_PG_INT_SIZE], updated_buf[SL_PG_INT_SIZE];
+  const char *params[] = {
+    user->username,
+    user->display_name,
+    sl_role_to_string (user->role),
+    user->disabled ? "true" : "false",
+    user->password_hash,
+    sl_pg_int (created_buf, user->created_at),
+    sl_pg_int (updated_buf, user->updated_at),
+  };
+  SlUser *created;
+
+  created = sl_pg_exec_user (self,
+                             "INSERT INTO users (username, display_name, role, disabled,"
+                             " password_hash, created_at, updated_at)"
+                             " VALUES ($1, $2, $3, $4, $5, $6, $7)"
+                             " RETURNING " SL_STORE_USER_COLUMNS,
+                             G_N_ELEMENTS (params), params, error);
+  if (created == NULL)
+    g_prefix_error (error, "Could not create user “%s”: ", user->username);
+  return created;
+}
+
+static SlUser *
+sl_store_postgres_get_user (SlStore  *store,
+                            gint64    id,
+                            GError  **error)
+{
+  char id_buf[SL_PG_INT_SIZE];
+  const char *params[] = { sl_pg_int (id_buf, id) };
+
+  return sl_pg_exec_user (SL_STORE_POSTGRES (store),
+                          "SELECT " SL_STORE_USER_COLUMNS " FROM users WHERE id = $1",
+                          G_N_ELEMENTS (params), params, error);
+}
+
+static SlUser *
+sl_store_postgres_get_user_by_name (SlStore     *store,
+                                    const char  *username,
+                                    GError     **error)
+{
+  const char *params[] = { username };
+
+  return sl_pg_exec_user (SL_STORE_POSTGRES (store),
+                          "SELECT " SL_STORE_USER_COLUMNS " FROM users WHERE username = $1",
+                          G_N_ELEMENTS (params), params, error);
+}
+
+#define SL_PG_USER_MATCH \
+  " WHERE $1::text IS NULL" \
+  " OR lower(username) LIKE lower($1) ESCAPE '\\'" \
+  " OR lower(display_name) LIKE lower($1) ESCAPE '\\'"
+
+static SlUserPage *
+sl_store_postgres_list_users (SlStore     *store,
+                              const char  *query,
+                              guint        limit,
+                              guint        offset,
+                              GError     **error)
+{
+  SlStorePostgres *self = SL_STORE_POSTGRES (store);
+  g_autofree char *pattern = _sl_store_like_pattern (query);
+  char limit_buf[SL_PG_INT_SIZE], offset_buf[SL_PG_INT_SIZE];
+  /* A NULL limit is LIMIT ALL. */
+  const char *params[] = {
+    pattern,
+    limit > 0 ? sl_pg_int (limit_buf, limit) : NULL,
+    sl_pg_int (offset_buf, offset),
+  };
+  g_autoptr(SlUserPage) page = g_new0 (SlUserPage, 1);
+  g_autoptr(PGresult) count = NULL;
+  g_autoptr(PGresult) rows = NULL;
+
+  page->users = g_ptr_array_new_with_free_func ((GDestroyNotify) sl_user_free);
+
+  count = sl_pg_exec (self, "SELECT count(*) FROM users" SL_PG_USER_MATCH, 1, params, error);
+  if (count == NULL)
+    return NULL;
+  page->total = sl_pg_get_int (count, 0, 0);
+
+  rows = sl_pg_exec (self,
+                     "SELECT " SL_STORE_USER_COLUMNS " FROM users" SL_PG_USER_MATCH
+                     " ORDER BY id LIMIT $2 OFFSET $3",
+                     G_N_ELEMENTS (params), params, error);
+  if (rows == NULL)
+    return NULL;
+  for (int i = 0; i < PQntuples (rows); i++)
+    {
+      SlUser *user = sl_pg_read_user (rows, i, 0, error);
+
+      if (user == NULL)
+        return NULL;
+      g_ptr_array_add (page->users, user);
+    }
+  return g_steal_pointer (&page);
+}
+
+static SlUser *
+sl_store_postgres_update_user (SlStore       *store,
+                               gint64         id,
+                               SlUserFields   fields,
+                               const SlUser  *values,
+                               gint64         now,
+                               GError       **error)
+{
+  char id_buf[SL_PG_INT_SIZE], now_buf[SL_PG_INT_SIZE];
+  /* A NULL parameter keeps the column as it is. */
+  const char *params[] = {
+    sl_pg_int (id_buf, id),
+    (fields & SL_USER_FIELD_DISPLAY_NAME) ? values->display_name : NULL,
+    (fields & SL_USER_FIELD_ROLE) ? sl_role_to_string (values->role) : NULL,
+    (fields & SL_USER_FIELD_DISABLED) ? (values->disabled ? "true" : "false") : NULL,
+    (fields & SL_USER_FIELD_PASSWORD_HASH) ? values->password_hash : NULL,
+    sl_pg_int (now_buf, now),
+  };
+
+  return sl_pg_exec_user (SL_STORE_POSTGRES (store),
+                          "UPDATE users SET"
+                          " display_name = coalesce($2, display_name),"
+                          " role = coalesce($3, role),"
+                          " disabled = coalesce($4::boolean, disabled),"
+                          " password_hash = coalesce($5, password_hash),"
+                          " updated_at = $6"
+                          " WHERE id = $1"
+                          " RETURNING " SL_STORE_USER_COLUMNS,
+                          G_N_ELEMENTS (params), params, error);
+}
+
+static gint64
+sl_store_postgres_count_users (SlStore  *store,
+                               GError  **error)
+{
+  g_autoptr(PGresult) res = sl_pg_exec (SL_STORE_POSTGRES (store),
+                                        "SELECT count(*) FROM users", 0, NULL, error);
+
+  return res != NULL ? sl_pg_get_int (res, 0, 0) : -1;
+}
+
+static GArray *
+sl_store_postgres_list_disabled_users (SlStore  *store,
+                                       GError  **error)
+{
+  g_autoptr(PGresult) res = NULL;
+  GArray *ids;
+
+  res = sl_pg_exec (SL_STORE_POSTGRES (store),
+                    "SELECT id FROM users WHERE disabled ORDER BY id", 0, NULL, error);
+  if (res == NULL)
+    return NULL;
+  ids = g_array_sized_new (FALSE, FALSE, sizeof (gint64), PQntuples (res));
+  for (int i = 0; i < PQntuples (res); i++)
+    {
+      gint64 id = sl_pg_get_int (res, i, 0);
+
+      g_array_append_val (ids, id);
+    }
+  return ids;
+}
+
+static gboolean
+sl_store_postgres_add_refresh_token (SlStore     *store,
+                                     gint64       user_id,
+                                     const char  *session,
+                                     const char  *token_hash,
+                                     gint64       expires_at,
+                                     gint64       now,
+                                     GError     **error)
+{
+  char user_buf[SL_PG_INT_SIZE], now_buf[SL_PG_INT_SIZE], expires_buf[SL_PG_INT_SIZE];
+  const char *params[] = {
+    sl_pg_int (user_buf, user_id),
+    session,
+    token_hash,
+    sl_pg_int (now_buf, now),
+    sl_pg_int (expires_buf, expires_at),
+  };
+
+  if (!sl_pg_command (SL_STORE_POSTGRES (store),
+                      "INSERT INTO refresh_tokens (user_id, session, token_hash,"
+                      " created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+                      G_N_ELEMENTS (params), params, error))
+    {
+      g_prefix_error (error, "Could not store a refresh token for user %" G_GINT64_FORMAT ": ",
+                      user_id);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+sl_store_postgres_revoke_session (SlStore     *store,
+                                  const char  *session,
+                                  gint64       now,
+                                  GError     **error)
+{
+  char now_buf[SL_PG_INT_SIZE];
+  const char *params[] = { session, sl_pg_int (now_buf, now) };
+
+  return sl_pg_command (SL_STORE_POSTGRES (store),
+                        "UPDATE refresh_tokens SET revoked_at = $2"
+                        " WHERE session = $1 AND revoked_at IS NULL",
+                        G_N_ELEMENTS (params), params, error);
+}
+
+static gboolean
+sl_store_postgres_revoke_user_sessions (SlStore     *store,
+                                        gint64       user_id,
+                                        const char  *except_session,
+                                        gint64       now,
+                                        GError     **error)
+{
+  char user_buf[SL_PG_INT_SIZE], now_buf[SL_PG_INT_SIZE];
+  const char *params[] = {
+    sl_pg_int (user_buf, user_id),
+    except_session,
+    sl_pg_int (now_buf, now),
+  };
+
+  return sl_pg_command (SL_STORE_POSTGRES (store),
+                        "UPDATE refresh_tokens SET revoked_at = $3"
+                        " WHERE user_id = $1 AND revoked_at IS NULL"
+                        " AND ($2::text IS NULL OR session <> $2)",
+                        G_N_ELEMENTS (params), params, error);
+}
+
+/* The body of rotate_refresh_token(), inside its transaction. */
+static SlRefreshResult *
+sl_pg_rotate (SlStorePostgres  *self,
+              const char       *old_hash,
+              const char       *new_hash,
+              gint64            new_expires_at,
+              gint64            now,
+              GError          **error)
+{
+  const char *params[] = { old_hash };
+  char now_buf[SL_PG_INT_SIZE];
+  const char *spend_params[] = { old_hash, sl_pg_int (now_buf, now) };
+  g_autoptr(PGresult) res = NULL;
+  g_autoptr(SlUser) user = NULL;
+  const char *session;
+  gint64 expires_at;
+  gboolean used;
+
+  /* FOR UPDATE: another server rotating the same token waits here, then
+   * sees it spent. */
+  res = sl_pg_exec (self,
+                    "SELECT " SL_STORE_USER_COLUMNS_U ", t.session, t.expires_at,"
+                    " t.spent_at IS NOT NULL OR t.revoked_at IS NOT NULL"
+                    " FROM refresh_tokens t JOIN users u ON u.id = t.user_id"
+                    " WHERE t.token_hash = $1"
+                    " FOR UPDATE OF t",
+                    G_N_ELEMENTS (params), params, error);
+  if (res == NULL)
+    return NULL;
+  if (PQntuples (res) == 0)
+    return _sl_refresh_result_new (SL_REFRESH_UNKNOWN, NULL, NULL);
+
+  user = sl_pg_read_user (res, 0, 0, error);
+  if (user == NULL)
+    return NULL;
+  session = PQgetvalue (res, 0, SL_STORE_N_USER_COLUMNS);
+  expires_at = sl_pg_get_int (res, 0, SL_STORE_N_USER_COLUMNS + 1);
+  used = sl_pg_get_bool (res, 0, SL_STORE_N_USER_COLUMNS + 2);
+
+  if (used || user->disabled)
+    {
+      if (!sl_store_postgres_revoke_session (SL_STORE (self), session, now, error))
+        return NULL;
+      return _sl_refresh_result_new (used ? SL_REFRESH_REUSED : SL_REFRESH_DISABLED,
+                                     session, NULL);
+    }
+  if (expires_at <= now)
+    return _sl_refresh_result_new (SL_REFRESH_EXPIRED, session, NULL);
+
+  if (!sl_pg_command (self, "UPDATE refresh_tokens SET spent_at = $2 WHERE token_hash = $1",
+                      G_N_ELEMENTS (spend_params), spend_params, error) ||
+      !sl_store_postgres_add_refresh_token (SL_STORE (self), user->id, session, new_hash,
+                                            new_expires_at, now, error))
+    return NULL;
+
+  return _sl_refresh_result_new (SL_REFRESH_OK, session, g_steal_pointer (&user));
+}
+
+static SlRefreshResult *
+sl_store_postgres_rotate_refresh_token (SlStore     *store,
+                                        const char  *old_hash,
+                                        const char  *new_hash,
+                                        gint64       new_expires_at,
+                                        gint64       now,
+                                        GError     **error)
+{
+  SlStorePostgres *self = SL_STORE_POSTGRES (store);
+  g_autoptr(SlRefreshResult) result = NULL;
+
+  if (!sl_pg_begin (self, error))
+    {
+      g_prefix_error (error, "Could not rotate a refresh token: ");
+      return NULL;
+    }
+  result = sl_pg_rotate (self, old_hash, new_hash, new_expires_at, now, error);
+  if (result == NULL || !sl_pg_commit (self, error))
+    {
+      sl_pg_rollback (self);
+      g_prefix_error (error, "Could not rotate a refresh token: ");
+      return NULL;
+    }
+  return g_steal_pointer (&result);
+}
+
+/* GObject */
+
+static void
+sl_store_postgres_finalize (GObject *object)
+{
+  SlStorePostgres *self = SL_STORE_POSTGRES (object);
+
+  sl_store_postgres_close (SL_STORE (self));
+  g_free (self->url);
+
+  G_OBJECT_CLASS (sl_store_postgres_parent_class)->finalize (object);
+}
+
+static void
+sl_store_postgres_class_init (SlStorePostgresClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = sl_store_postgres_finalize;
+}
+
+static void
+sl_store_postgres_init (SlStorePostgres *self)
+{
+}
+
+static void
+sl_store_postgres_store_iface_init (SlStoreInterface *iface)
+{
+  iface->open = sl_store_postgres_open;
+  iface->close = sl_store_postgres_close;
+  iface->create_user = sl_store_postgres_create_user;
+  iface->get_user = sl_store_postgres_get_user;
+  iface->get_user_by_name = sl_store_postgres_get_user_by_name;
+  iface->list_users = sl_store_postgres_list_users;
+  iface->update_user = sl_store_postgres_update_user;
+  iface->count_users = sl_store_postgres_count_users;
+  iface->list_disabled_users = sl_store_postgres_list_disabled_users;
+  iface->add_refresh_token = sl_store_postgres_add_refresh_token;
+  iface->rotate_refresh_token = sl_store_postgres_rotate_refresh_token;
+  iface->revoke_session = sl_store_postgres_revoke_session;
+  iface->revoke_user_sessions = sl_store_postgres_revoke_user_sessions;
+}
+
+SlStorePostgres *
+sl_store_postgres_new (const char *url)
+{
+  SlStorePostgres *self;
+
+  g_return_val_if_fail (url != NULL, NULL);
+
+  self = g_object_new (SL_TYPE_STORE_POSTGRES, NULL);
+  self->url = g_strdup (url);
+  return self;
+}

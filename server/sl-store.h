@@ -134,6 +134,12 @@ void              sl_store_close                 (SlStore              *self);
 /* A short name for logs: "sqlite" or "postgresql". */
 const char       *sl_store_get_dialect           (SlStore              *self);
 
+/* Errors: SL_STORE_ERROR_CLOSED after sl_store_close(); G_IO_ERROR_CANCELLED
+ * when @cancellable fires before the job has run. */
+
+/* EXISTS when the username is taken, INVALID for a bad username, role,
+ * display name or empty password hash.  A created_at (updated_at) of 0
+ * means now. */
 void              sl_store_create_user_async     (SlStore              *self,
                                                   const SlUser         *user,
                                                   GCancellable         *cancellable,
@@ -158,6 +164,9 @@ void              sl_store_get_user_by_name_async (SlStore             *self,
 SlUser           *sl_store_get_user_by_name_finish (SlStore            *self,
                                                   GAsyncResult         *result,
                                                   GError              **error);
+/* @query: a case-insensitive substring of the username or display name,
+ * matched literally (% and _ are plain characters); NULL or "" for all.
+ * Ordered by id; @limit 0 means no limit. */
 void              sl_store_list_users_async      (SlStore              *self,
                                                   const char           *query,
                                                   guint                 limit,
@@ -168,6 +177,8 @@ void              sl_store_list_users_async      (SlStore              *self,
 SlUserPage       *sl_store_list_users_finish     (SlStore              *self,
                                                   GAsyncResult         *result,
                                                   GError              **error);
+/* Writes only the @fields of @values (and updated_at); NOT_FOUND when there
+ * is no such user. */
 void              sl_store_update_user_async     (SlStore              *self,
                                                   gint64                id,
                                                   SlUserFields          fields,
@@ -192,6 +203,7 @@ void              sl_store_list_disabled_users_async (SlStore          *self,
 GArray           *sl_store_list_disabled_users_finish (SlStore         *self,
                                                   GAsyncResult         *result,
                                                   GError              **error);
+/* NOT_FOUND when there is no such user, EXISTS when the hash is stored. */
 void              sl_store_add_refresh_token_async (SlStore            *self,
                                                   gint64                user_id,
                                                   const char           *session,
