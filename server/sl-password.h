@@ -62,5 +62,7 @@ void              sl_password_hasher_verify_async  (SlPasswordHasher    *self,
 gboolean          sl_password_hasher_verify_finish (SlPasswordHasher    *self,
                                                     GAsyncResult        *result,
                                                     GError             **error);
+/* The most jobs seen running at once since creation (tests, metrics). */
+guint             sl_password_hasher_get_max_running (SlPasswordHasher *self);
 
 G_END_DECLS
