@@ -10,24 +10,272 @@
 
 G_DEFINE_QUARK (sl-json-error-quark, sl_json_error)
 
-/* "\u0000" would arrive as a truncated C string: refuse it outright. */
-static gboolean
-has_escaped_nul (const char *data,
-                 gsize       length)
+/* A strict RFC 8259 check before json-glib sees the text: json-glib takes
+ * single quotes, comments and unknown escapes, recurses without a bound, and
+ * lets lone UTF-16 surrogates through as invalid UTF-8.  This also refuses
+ * "\u0000", which would arrive as a truncated C string. */
+typedef struct {
+  const char *p;
+  const char *end;
+  guint       depth;
+  const char *problem;
+} Scan;
+
+static void
+skip_space (Scan *scan)
 {
-  for (gsize i = 0; i + 6 <= length; i++)
+  while (scan->p < scan->end &&
+         (*scan->p == ' ' || *scan->p == '\t' || *scan->p == '\n' || *scan->p == '\r'))
+    scan->p++;
+}
+
+static gboolean
+literal (Scan       *scan,
+         const char *word)
+{
+  gsize len = strlen (word);
+
+  if ((gsize) (scan->end - scan->p) < len || memcmp (scan->p, word, len) != 0)
+    return FALSE;
+  scan->p += len;
+  return TRUE;
+}
+
+static int
+hex4 (const char *p)
+{
+  int value = 0;
+
+  for (int i = 0; i < 4; i++)
     {
-      if (data[i] == '\\' && data[i + 1] == '\\')
+      int digit = g_ascii_xdigit_value (p[i]);
+
+      if (digit < 0)
+        return -1;
+      value = value * 16 + digit;
+    }
+  return value;
+}
+
+static gboolean
+scan_string (Scan *scan)
+{
+  scan->p++; /* the opening quote */
+  while (scan->p < scan->end)
+    {
+      guchar c = (guchar) *scan->p;
+
+      if (c == '"')
         {
-          i++;
+          scan->p++;
+          return TRUE;
+        }
+      if (c < 0x20)
+        {
+          scan->problem = "a control character inside a string";
+          return FALSE;
+        }
+      if (c != '\\')
+        {
+          scan->p++;
           continue;
         }
-      if (data[i] == '\\' && (data[i + 1] == 'u' || data[i + 1] == 'U') &&
-          data[i + 2] == '0' && data[i + 3] == '0' &&
-          data[i + 4] == '0' && data[i + 5] == '0')
-        return TRUE;
+      if (scan->end - scan->p < 2)
+        break;
+      switch (scan->p[1])
+        {
+        case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+          scan->p += 2;
+          break;
+        case 'u':
+          {
+            int unit;
+
+            if (scan->end - scan->p < 6 || (unit = hex4 (scan->p + 2)) < 0)
+              {
+                scan->problem = "a bad \\u escape";
+                return FALSE;
+              }
+            scan->p += 6;
+            if (unit == 0)
+              {
+                scan->problem = "a NUL character (\\u0000)";
+                return FALSE;
+              }
+            if (unit >= 0xdc00 && unit <= 0xdfff)
+              {
+                scan->problem = "a lone UTF-16 surrogate";
+                return FALSE;
+              }
+            if (unit >= 0xd800 && unit <= 0xdbff)
+              {
+                int low;
+
+                if (scan->end - scan->p < 6 || scan->p[0] != '\\' || scan->p[1] != 'u' ||
+                    (low = hex4 (scan->p + 2)) < 0xdc00 || low > 0xdfff)
+                  {
+                    scan->problem = "a lone UTF-16 surrogate";
+                    return FALSE;
+                  }
+                scan->p += 6;
+              }
+            break;
+          }
+        default:
+          scan->problem = "an unknown escape";
+          return FALSE;
+        }
     }
+  scan->problem = "an unterminated string";
   return FALSE;
+}
+
+static gboolean
+scan_number (Scan *scan)
+{
+  const char *start = scan->p;
+
+  if (scan->p < scan->end && *scan->p == '-')
+    scan->p++;
+  if (scan->p < scan->end && *scan->p == '0')
+    scan->p++;
+  else if (scan->p < scan->end && *scan->p >= '1' && *scan->p <= '9')
+    while (scan->p < scan->end && g_ascii_isdigit (*scan->p))
+      scan->p++;
+  else
+    goto bad;
+  if (scan->p < scan->end && *scan->p == '.')
+    {
+      scan->p++;
+      if (scan->p >= scan->end || !g_ascii_isdigit (*scan->p))
+        goto bad;
+      while (scan->p < scan->end && g_ascii_isdigit (*scan->p))
+        scan->p++;
+    }
+  if (scan->p < scan->end && (*scan->p == 'e' || *scan->p == 'E'))
+    {
+      scan->p++;
+      if (scan->p < scan->end && (*scan->p == '+' || *scan->p == '-'))
+        scan->p++;
+      if (scan->p >= scan->end || !g_ascii_isdigit (*scan->p))
+        goto bad;
+      while (scan->p < scan->end && g_ascii_isdigit (*scan->p))
+        scan->p++;
+    }
+  return scan->p > start;
+
+bad:
+  scan->problem = "a malformed number";
+  return FALSE;
+}
+
+static gboolean
+scan_value (Scan *scan)
+{
+  gboolean object;
+
+  skip_space (scan);
+  if (scan->p >= scan->end)
+    {
+      scan->problem = "an unexpected end";
+      return FALSE;
+    }
+
+  switch (*scan->p)
+    {
+    case '"':
+      return scan_string (scan);
+    case 't':
+      return literal (scan, "true") || (scan->problem = "an unknown word", FALSE);
+    case 'f':
+      return literal (scan, "false") || (scan->problem = "an unknown word", FALSE);
+    case 'n':
+      return literal (scan, "null") || (scan->problem = "an unknown word", FALSE);
+    case '{':
+    case '[':
+      break;
+    default:
+      return scan_number (scan);
+    }
+
+  object = *scan->p == '{';
+  if (++scan->depth > SL_JSON_MAX_DEPTH)
+    {
+      scan->problem = "nesting deeper than allowed";
+      return FALSE;
+    }
+  scan->p++;
+  skip_space (scan);
+  if (scan->p < scan->end && *scan->p == (object ? '}' : ']'))
+    {
+      scan->p++;
+      scan->depth--;
+      return TRUE;
+    }
+
+  for (;;)
+    {
+      if (object)
+        {
+          skip_space (scan);
+          if (scan->p >= scan->end || *scan->p != '"')
+            {
+              scan->problem = "a member name that is not a string";
+              return FALSE;
+            }
+          if (!scan_string (scan))
+            return FALSE;
+          skip_space (scan);
+          if (scan->p >= scan->end || *scan->p != ':')
+            {
+              scan->problem = "a missing ':'";
+              return FALSE;
+            }
+          scan->p++;
+        }
+      if (!scan_value (scan))
+        return FALSE;
+      skip_space (scan);
+      if (scan->p < scan->end && *scan->p == ',')
+        {
+          scan->p++;
+          continue;
+        }
+      if (scan->p < scan->end && *scan->p == (object ? '}' : ']'))
+        {
+          scan->p++;
+          scan->depth--;
+          return TRUE;
+        }
+      scan->problem = object ? "a missing ',' or '}'" : "a missing ',' or ']'";
+      return FALSE;
+    }
+}
+
+static gboolean
+json_is_strict (const char  *data,
+                gsize        length,
+                const char **problem,
+                gsize       *offset)
+{
+  Scan scan = { data, data + length, 0, NULL };
+  gboolean ok = scan_value (&scan);
+
+  if (ok)
+    {
+      skip_space (&scan);
+      if (scan.p != scan.end)
+        {
+          scan.problem = "text after the JSON value";
+          ok = FALSE;
+        }
+    }
+  if (!ok)
+    {
+      *problem = scan.problem ? scan.problem : "a syntax error";
+      *offset = (gsize) (MIN (scan.p, scan.end) - data);
+    }
+  return ok;
 }
 
 JsonObject *
@@ -37,6 +285,8 @@ sl_json_parse_object (const char  *data,
 {
   g_autoptr(JsonParser) parser = NULL;
   g_autoptr(GError) local_error = NULL;
+  const char *problem = NULL;
+  gsize offset = 0;
   JsonNode *root;
 
   if (data == NULL || length == 0)
@@ -57,10 +307,11 @@ sl_json_parse_object (const char  *data,
                            "the request body is not valid UTF-8");
       return NULL;
     }
-  if (has_escaped_nul (data, length))
+  if (!json_is_strict (data, length, &problem, &offset))
     {
-      g_set_error_literal (error, SL_JSON_ERROR, SL_JSON_ERROR_MALFORMED,
-                           "strings must not contain NUL characters");
+      g_set_error (error, SL_JSON_ERROR, SL_JSON_ERROR_MALFORMED,
+                   "the request body is not valid JSON: %s at byte %" G_GSIZE_FORMAT,
+                   problem, offset);
       return NULL;
     }
 

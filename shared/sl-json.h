@@ -17,6 +17,9 @@ typedef enum {
 
 GQuark      sl_json_error_quark   (void);
 
+/* Request bodies nest no deeper than this. */
+#define SL_JSON_MAX_DEPTH 32
+
 JsonObject *sl_json_parse_object  (const char  *data,
                                    gsize        length,
                                    GError     **error);

@@ -29,6 +29,21 @@ test_parse_table (void)
     { "{\"a\":\"x\0y\"}", 11, FALSE },              /* raw NUL byte */
     { "{\"a\":\"x\\u0000y\"}", -1, FALSE },         /* escaped NUL */
     { "{\"a\":\"x\\\\u0000y\"}", -1, TRUE },        /* an escaped backslash, then text */
+    { "{'a':1}", -1, FALSE },                       /* json-glib would take these */
+    { "{\"a\":1 /* note */}", -1, FALSE },
+    { "{\"a\":\"\\w\"}", -1, FALSE },
+    { "{\"a\":\"\\ude00b\"}", -1, FALSE },          /* lone low surrogate */
+    { "{\"a\":\"\\ud83d\"}", -1, FALSE },           /* high surrogate, no low */
+    { "{\"a\":\"\\ud83d\\ude00\"}", -1, TRUE },     /* a proper pair */
+    { "{\"a\":01}", -1, FALSE },
+    { "{\"a\":1.}", -1, FALSE },
+    { "{\"a\":-}", -1, FALSE },
+    { "{\"a\":1e5,\"b\":-0.5E-3}", -1, TRUE },
+    { "{\"a\":tru}", -1, FALSE },
+    { "{\"a\":[1,2,]}", -1, FALSE },
+    { "{\"a\":1} x", -1, FALSE },
+    { "{\"a\":\"tab\there\"}", -1, FALSE },          /* raw control character */
+    { "{a:1}", -1, FALSE },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
@@ -50,6 +65,40 @@ test_parse_table (void)
           g_assert_null (sl_json_error_field (error));
         }
     }
+}
+
+static void
+test_depth (void)
+{
+  g_autoptr(GString) ok = g_string_new ("{\"a\":");
+  g_autoptr(GString) deep = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) object = NULL;
+
+  /* 32 levels (the object itself counts) parse; one more does not, and a
+   * hundred thousand neither crash nor take long */
+  for (guint i = 1; i < SL_JSON_MAX_DEPTH; i++)
+    g_string_append_c (ok, '[');
+  for (guint i = 1; i < SL_JSON_MAX_DEPTH; i++)
+    g_string_append_c (ok, ']');
+  g_string_append_c (ok, '}');
+  object = sl_json_parse_object (ok->str, ok->len, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (object);
+  g_clear_pointer (&object, json_object_unref);
+
+  deep = g_string_new ("{\"a\":");
+  for (guint i = 0; i < SL_JSON_MAX_DEPTH; i++)
+    g_string_append_c (deep, '[');
+  object = sl_json_parse_object (deep->str, deep->len, &error);
+  g_assert_error (error, SL_JSON_ERROR, SL_JSON_ERROR_MALFORMED);
+  g_assert_nonnull (strstr (error->message, "nesting"));
+  g_clear_error (&error);
+
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (deep, '[');
+  object = sl_json_parse_object (deep->str, deep->len, &error);
+  g_assert_error (error, SL_JSON_ERROR, SL_JSON_ERROR_MALFORMED);
 }
 
 static JsonObject *
@@ -169,6 +218,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/json/parse-table", test_parse_table);
+  g_test_add_func ("/json/depth", test_depth);
   g_test_add_func ("/json/getters", test_getters);
   g_test_add_func ("/json/characters-not-bytes", test_characters_not_bytes);
   g_test_add_func ("/json/only-fields", test_only_fields);
