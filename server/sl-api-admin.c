@@ -247,11 +247,16 @@ patch_revoked_cb (GObject      *source,
 {
   g_autoptr(PatchData) data = user_data;
   g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) ended = NULL;
 
-  if (!sl_store_revoke_user_sessions_finish (SL_STORE (source), result, &error))
+  ended = sl_store_revoke_user_sessions_finish (SL_STORE (source), result, &error);
+  if (ended == NULL)
     sl_request_reply_gerror (data->req, error);
   else
-    sl_request_reply (data->req, SOUP_STATUS_OK, "user", sl_user_to_json (data->user));
+    {
+      sl_auth_end_sessions (sl_server_get_auth (data->req->server), ended);
+      sl_request_reply (data->req, SOUP_STATUS_OK, "user", sl_user_to_json (data->user));
+    }
 }
 
 static void
@@ -273,6 +278,14 @@ user_patched_cb (GObject      *source,
   g_clear_pointer (&data->user, sl_user_free);
   data->user = user;
 
+  if (data->fields & SL_USER_FIELD_ROLE)
+    {
+      /* Tokens carrying the old role are refused; a refresh gets the new one. */
+      sl_auth_set_role (sl_server_get_auth (req->server), user->id, user->role);
+      g_message ("admin %" G_GINT64_FORMAT " made user %" G_GINT64_FORMAT " %s",
+                 req->claims->user_id, user->id, sl_role_to_string (user->role));
+    }
+
   if (data->fields & SL_USER_FIELD_DISABLED)
     {
       sl_auth_set_disabled (sl_server_get_auth (req->server), user->id, user->disabled);
@@ -280,7 +293,8 @@ user_patched_cb (GObject      *source,
                  req->claims->user_id, user->disabled ? "disabled" : "enabled", user->id);
       if (user->disabled)
         {
-          /* Its refresh tokens stop now; access tokens at the next request. */
+          /* Its refresh and access tokens stop now, and stay stopped if the
+           * account is enabled again. */
           sl_store_revoke_user_sessions_async (SL_STORE (source), user->id, NULL, NULL,
                                                patch_revoked_cb, g_steal_pointer (&data));
           return;

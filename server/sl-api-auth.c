@@ -272,7 +272,10 @@ logout_cb (GObject      *source,
   if (!sl_store_revoke_session_finish (SL_STORE (source), result, &error))
     sl_request_reply_gerror (req, error);
   else
-    sl_request_reply_empty (req, SOUP_STATUS_NO_CONTENT);
+    {
+      sl_auth_end_session (sl_server_get_auth (req->server), req->claims->session);
+      sl_request_reply_empty (req, SOUP_STATUS_NO_CONTENT);
+    }
 }
 
 void
@@ -341,11 +344,16 @@ profile_revoked_cb (GObject      *source,
 {
   g_autoptr(ProfileData) data = user_data;
   g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) ended = NULL;
 
-  if (!sl_store_revoke_user_sessions_finish (SL_STORE (source), result, &error))
+  ended = sl_store_revoke_user_sessions_finish (SL_STORE (source), result, &error);
+  if (ended == NULL)
     sl_request_reply_gerror (data->req, error);
   else
-    sl_request_reply (data->req, SOUP_STATUS_OK, "user", sl_user_to_json (data->updated));
+    {
+      sl_auth_end_sessions (sl_server_get_auth (data->req->server), ended);
+      sl_request_reply (data->req, SOUP_STATUS_OK, "user", sl_user_to_json (data->updated));
+    }
 }
 
 static void

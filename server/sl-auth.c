@@ -33,6 +33,8 @@ struct _SlAuth
   SlThrottle       *account_throttle;
   SlThrottle       *address_throttle;
   GHashTable       *disabled;          /* user ids (gint64 *) */
+  GHashTable       *roles;             /* user id → role, for users changed since start */
+  GHashTable       *ended;             /* session → until when to refuse it (unix s) */
   gint64            access_ttl;
   gint64            refresh_ttl;
 };
@@ -187,6 +189,8 @@ sl_auth_finalize (GObject *object)
   g_clear_pointer (&self->account_throttle, sl_throttle_free);
   g_clear_pointer (&self->address_throttle, sl_throttle_free);
   g_clear_pointer (&self->disabled, g_hash_table_unref);
+  g_clear_pointer (&self->roles, g_hash_table_unref);
+  g_clear_pointer (&self->ended, g_hash_table_unref);
 
   G_OBJECT_CLASS (sl_auth_parent_class)->finalize (object);
 }
@@ -201,6 +205,8 @@ static void
 sl_auth_init (SlAuth *self)
 {
   self->disabled = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->roles = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->ended = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 SlAuth *
@@ -255,6 +261,51 @@ sl_auth_set_disabled (SlAuth  *self,
     g_hash_table_remove (self->disabled, &user_id);
 }
 
+void
+sl_auth_set_role (SlAuth  *self,
+                  gint64   user_id,
+                  SlRole   role)
+{
+  g_return_if_fail (SL_IS_AUTH (self));
+
+  g_hash_table_insert (self->roles, g_memdup2 (&user_id, sizeof user_id),
+                       GINT_TO_POINTER (role));
+}
+
+void
+sl_auth_end_session (SlAuth     *self,
+                     const char *session)
+{
+  gint64 now = now_seconds ();
+  /* after this no access token of the session is still within its lifetime */
+  gint64 until = now + self->access_ttl + SL_JWT_LEEWAY_SECONDS;
+
+  g_return_if_fail (SL_IS_AUTH (self));
+
+  if (g_hash_table_size (self->ended) >= 1024 &&
+      g_hash_table_size (self->ended) % 1024 == 0)
+    {
+      GHashTableIter iter;
+      gpointer value;
+
+      g_hash_table_iter_init (&iter, self->ended);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        if ((gint64) (gintptr) value < now)
+          g_hash_table_iter_remove (&iter);
+    }
+  g_hash_table_insert (self->ended, g_strdup (session), (gpointer) (gintptr) until);
+}
+
+void
+sl_auth_end_sessions (SlAuth    *self,
+                      GPtrArray *sessions)
+{
+  g_return_if_fail (SL_IS_AUTH (self));
+
+  for (guint i = 0; sessions != NULL && i < sessions->len; i++)
+    sl_auth_end_session (self, g_ptr_array_index (sessions, i));
+}
+
 SlJwtClaims *
 sl_auth_check_request (SlAuth             *self,
                        SoupServerMessage  *msg,
@@ -304,6 +355,30 @@ sl_auth_check_request (SlAuth             *self,
       g_set_error_literal (error, SL_AUTH_ERROR, SL_AUTH_ERROR_DISABLED,
                            "this account is disabled");
       return NULL;
+    }
+  if (g_hash_table_size (self->ended) > 0)
+    {
+      gpointer until;
+
+      if (g_hash_table_lookup_extended (self->ended, claims->session, NULL, &until) &&
+          (gint64) (gintptr) until >= now_seconds ())
+        {
+          g_set_error_literal (error, SL_AUTH_ERROR, SL_AUTH_ERROR_SESSION_ENDED,
+                               "this login has ended; sign in again");
+          return NULL;
+        }
+    }
+  if (g_hash_table_size (self->roles) > 0)
+    {
+      gpointer role;
+
+      if (g_hash_table_lookup_extended (self->roles, &claims->user_id, NULL, &role) &&
+          GPOINTER_TO_INT (role) != (int) claims->role)
+        {
+          g_set_error_literal (error, SL_AUTH_ERROR, SL_AUTH_ERROR_STALE_TOKEN,
+                               "your role has changed; refresh the access token");
+          return NULL;
+        }
     }
   return g_steal_pointer (&claims);
 }

@@ -22,6 +22,8 @@ typedef enum {
   SL_AUTH_ERROR_THROTTLED,              /* too many failures: try later */
   SL_AUTH_ERROR_WRONG_PASSWORD,         /* the current password given to change it */
   SL_AUTH_ERROR_SECRET,                 /* the signing secret cannot be read or made */
+  SL_AUTH_ERROR_SESSION_ENDED,          /* the token's login was ended (logout, …) */
+  SL_AUTH_ERROR_STALE_TOKEN,            /* the user's role changed since it was issued */
 } SlAuthError;
 
 GQuark sl_auth_error_quark (void);
@@ -58,6 +60,16 @@ SlJwtClaims      *sl_auth_check_request      (SlAuth              *self,
 void              sl_auth_set_disabled       (SlAuth              *self,
                                               gint64               user_id,
                                               gboolean             disabled);
+/* After a role change: older tokens (with the old role) are refused. */
+void              sl_auth_set_role           (SlAuth              *self,
+                                              gint64               user_id,
+                                              SlRole               role);
+/* Access tokens of these logins are refused from now on (they are already
+ * revoked in the store). @sessions: strings. */
+void              sl_auth_end_sessions       (SlAuth              *self,
+                                              GPtrArray           *sessions);
+void              sl_auth_end_session        (SlAuth              *self,
+                                              const char          *session);
 
 void              sl_auth_login_async        (SlAuth              *self,
                                               const char          *username,

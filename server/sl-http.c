@@ -222,6 +222,15 @@ sl_request_reply_gerror (SlRequest    *req,
         case SL_AUTH_ERROR_THROTTLED:
           sl_request_reply_error (req, 429, "too_many_requests", "%s", error->message);
           break;
+        case SL_AUTH_ERROR_SESSION_ENDED:
+        case SL_AUTH_ERROR_STALE_TOKEN:
+          soup_message_headers_replace (soup_server_message_get_response_headers (req->msg),
+                                        "WWW-Authenticate", "Bearer error=\"invalid_token\"");
+          sl_request_reply_error (req, SOUP_STATUS_UNAUTHORIZED,
+                                  error->code == SL_AUTH_ERROR_STALE_TOKEN ? "token_expired"
+                                                                           : "invalid_token",
+                                  "%s", error->message);
+          break;
         case SL_AUTH_ERROR_WRONG_PASSWORD:
           reply_error_with_field (req, SOUP_STATUS_FORBIDDEN, "wrong_password", error->message, "current_password");
           break;
@@ -235,6 +244,8 @@ sl_request_reply_gerror (SlRequest    *req,
     sl_request_reply_error (req, SOUP_STATUS_NOT_FOUND, "not_found", "%s", error->message);
   else if (error->domain == SL_STORE_ERROR && error->code == SL_STORE_ERROR_EXISTS)
     sl_request_reply_error (req, SOUP_STATUS_CONFLICT, "already_exists", "%s", error->message);
+  else if (error->domain == SL_STORE_ERROR && error->code == SL_STORE_ERROR_INVALID)
+    sl_request_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_field", "%s", error->message);
   else if (error->domain == SL_STORE_ERROR && error->code == SL_STORE_ERROR_CLOSED)
     sl_request_reply_error (req, SOUP_STATUS_SERVICE_UNAVAILABLE, "shutting_down",
                             "the server is shutting down");

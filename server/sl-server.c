@@ -93,9 +93,11 @@ route_matches (const char *pattern,
 
           while (*s >= '0' && *s <= '9')
             {
-              if (value > (G_MAXINT64 - 9) / 10)
+              guint64 digit = (guint64) (*s - '0');
+
+              if (value > ((guint64) G_MAXINT64 - digit) / 10)
                 return FALSE;
-              value = value * 10 + (guint64) (*s - '0');
+              value = value * 10 + digit;
               s++;
             }
           if (s == start || value == 0 || *start == '0')
@@ -813,10 +815,17 @@ sl_server_stop_async (SlServer            *self,
   task = g_task_new (self, NULL, callback, user_data);
   g_task_set_source_tag (task, sl_server_stop_async);
 
-  if (self->stop_task != NULL || self->draining)
+  if (self->stop_task != NULL)
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING,
                                "the server is already stopping");
+      g_object_unref (task);
+      return;
+    }
+  if (self->draining)
+    {
+      /* stopped before: nothing more to do */
+      g_task_return_boolean (task, TRUE);
       g_object_unref (task);
       return;
     }

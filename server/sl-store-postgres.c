@@ -611,7 +611,7 @@ sl_store_postgres_revoke_session (SlStore     *store,
                         G_N_ELEMENTS (params), params, error);
 }
 
-static gboolean
+static GPtrArray *
 sl_store_postgres_revoke_user_sessions (SlStore     *store,
                                         gint64       user_id,
                                         const char  *except_session,
@@ -625,11 +625,26 @@ sl_store_postgres_revoke_user_sessions (SlStore     *store,
     sl_pg_int (now_buf, now),
   };
 
-  return sl_pg_command (SL_STORE_POSTGRES (store),
-                        "UPDATE refresh_tokens SET revoked_at = $3"
-                        " WHERE user_id = $1 AND revoked_at IS NULL"
-                        " AND ($2::text IS NULL OR session <> $2)",
-                        G_N_ELEMENTS (params), params, error);
+  g_autoptr(PGresult) res = NULL;
+  GPtrArray *sessions;
+
+  res = sl_pg_exec (SL_STORE_POSTGRES (store),
+                    "UPDATE refresh_tokens SET revoked_at = $3"
+                    " WHERE user_id = $1 AND revoked_at IS NULL"
+                    " AND ($2::text IS NULL OR session <> $2)"
+                    " RETURNING session",
+                    G_N_ELEMENTS (params), params, error);
+  if (res == NULL)
+    return NULL;
+  sessions = g_ptr_array_new_with_free_func (g_free);
+  for (int i = 0; i < PQntuples (res); i++)
+    {
+      const char *session = PQgetvalue (res, i, 0);
+
+      if (!g_ptr_array_find_with_equal_func (sessions, session, g_str_equal, NULL))
+        g_ptr_array_add (sessions, g_strdup (session));
+    }
+  return sessions;
 }
 
 /* The body of rotate_refresh_token(), inside its transaction. */

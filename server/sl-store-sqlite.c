@@ -651,7 +651,7 @@ sl_store_sqlite_revoke_session (SlStore     *store,
   return sl_sqlite_step (self, stmt, error) != 0;
 }
 
-static gboolean
+static GPtrArray *
 sl_store_sqlite_revoke_user_sessions (SlStore     *store,
                                       gint64       user_id,
                                       const char  *except_session,
@@ -660,18 +660,31 @@ sl_store_sqlite_revoke_user_sessions (SlStore     *store,
 {
   SlStoreSqlite *self = SL_STORE_SQLITE (store);
   g_autoptr(SlSqliteCachedStmt) stmt = NULL;
+  g_autoptr(GPtrArray) sessions = g_ptr_array_new_with_free_func (g_free);
+  int rc;
 
   stmt = sl_sqlite_prepare (self,
                             "UPDATE refresh_tokens SET revoked_at = ?3"
                             " WHERE user_id = ?1 AND revoked_at IS NULL"
-                            " AND (?2 IS NULL OR session <> ?2)",
+                            " AND (?2 IS NULL OR session <> ?2)"
+                            " RETURNING session",
                             error);
   if (stmt == NULL)
-    return FALSE;
+    return NULL;
   sqlite3_bind_int64 (stmt, 1, user_id);
   sl_sqlite_bind_text (stmt, 2, except_session);
   sqlite3_bind_int64 (stmt, 3, now);
-  return sl_sqlite_step (self, stmt, error) != 0;
+  while ((rc = sl_sqlite_step (self, stmt, error)) == SQLITE_ROW)
+    {
+      const char *session = (const char *) sqlite3_column_text (stmt, 0);
+
+      if (session != NULL &&
+          !g_ptr_array_find_with_equal_func (sessions, session, g_str_equal, NULL))
+        g_ptr_array_add (sessions, g_strdup (session));
+    }
+  if (rc == 0)
+    return NULL;
+  return g_steal_pointer (&sessions);
 }
 
 /* The body of rotate_refresh_token(), inside its transaction. */

@@ -873,8 +873,8 @@ sl_store_run_revoke_user_sessions (SlStore      *self,
                                    SlStoreArgs  *args,
                                    GError      **error)
 {
-  return GINT_TO_POINTER (SL_STORE_GET_IFACE (self)->revoke_user_sessions (self, args->id, args->s1,
-                                                                           args->now, error));
+  return SL_STORE_GET_IFACE (self)->revoke_user_sessions (self, args->id, args->s1,
+                                                          args->now, error);
 }
 
 void
@@ -889,17 +889,17 @@ sl_store_revoke_user_sessions_async (SlStore             *self,
 
   g_return_if_fail (SL_IS_STORE (self));
 
-  job = sl_store_job_new (sl_store_run_revoke_user_sessions, NULL);
+  job = sl_store_job_new (sl_store_run_revoke_user_sessions, (GDestroyNotify) g_ptr_array_unref);
   job->args.id = user_id;
   job->args.s1 = g_strdup (except_session);
   sl_store_job_push (self, job, sl_store_revoke_user_sessions_async, cancellable, callback,
                      user_data);
 }
 
-gboolean
+GPtrArray *
 sl_store_revoke_user_sessions_finish (SlStore       *self,
                                       GAsyncResult  *result,
                                       GError       **error)
 {
-  return sl_store_job_finish (self, result, sl_store_revoke_user_sessions_async, error) != NULL;
+  return sl_store_job_finish (self, result, sl_store_revoke_user_sessions_async, error);
 }

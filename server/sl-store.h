@@ -116,7 +116,8 @@ struct _SlStoreInterface
                                               const char    *session,
                                               gint64         now,
                                               GError       **error);
-  gboolean          (*revoke_user_sessions)  (SlStore       *self,
+  /* Returns the sessions it revoked (strings, each once). */
+  GPtrArray        *(*revoke_user_sessions)  (SlStore       *self,
                                               gint64         user_id,
                                               const char    *except_session,
                                               gint64         now,
@@ -239,7 +240,8 @@ void              sl_store_revoke_user_sessions_async (SlStore         *self,
                                                   GCancellable         *cancellable,
                                                   GAsyncReadyCallback   callback,
                                                   gpointer              user_data);
-gboolean          sl_store_revoke_user_sessions_finish (SlStore        *self,
+/* The sessions revoked (strings, each once), NULL on error. */
+GPtrArray        *sl_store_revoke_user_sessions_finish (SlStore        *self,
                                                   GAsyncResult         *result,
                                                   GError              **error);
 

@@ -641,6 +641,60 @@ test_patch_role (gconstpointer data)
   sl_test_server_free (ts);
 }
 
+/* A demoted admin loses admin power at once, not when the token runs out,
+ * and cannot use the old token to promote themselves back. */
+static void
+test_demoted_admin (gconstpointer data)
+{
+  SlTestServer *ts = sl_test_server_new (data, NULL);
+  g_autofree char *admin = sl_test_login (ts, "admin", "admin123", NULL);
+  g_autofree char *b_refresh = NULL;
+  g_autofree char *b_token = NULL;
+  gint64 b_id;
+
+  {
+    g_autoptr(SlTestResponse) resp = sl_test_request (ts, "POST", "/api/admin/users", admin,
+      "{\"username\":\"second.admin\",\"password\":\"second admin pw\",\"role\":\"admin\"}");
+    g_assert_cmpuint (resp->status, ==, 201);
+    b_id = json_object_get_int_member (user_of (resp), "id");
+  }
+  b_token = sl_test_login (ts, "second.admin", "second admin pw", &b_refresh);
+  {
+    g_autoptr(SlTestResponse) ok = sl_test_request (ts, "GET", "/api/admin/users", b_token, NULL);
+    g_assert_cmpuint (ok->status, ==, 200);
+  }
+  {
+    g_autoptr(SlTestResponse) resp = patch_user (ts, admin, b_id, "{\"role\":\"student\"}");
+    g_assert_cmpuint (resp->status, ==, 200);
+  }
+  {
+    g_autoptr(SlTestResponse) refused = sl_test_request (ts, "GET", "/api/admin/users", b_token, NULL);
+    g_autoptr(SlTestResponse) self_promote = patch_user (ts, b_token, b_id, "{\"role\":\"admin\"}");
+    g_autoptr(JsonObject) user = get_user (ts, admin, b_id);
+
+    assert_error (refused, 401, "token_expired");
+    assert_error (self_promote, 401, "token_expired");
+    g_assert_cmpstr (json_object_get_string_member (user, "role"), ==, "student");
+  }
+  /* a refresh hands out a token with the new role, which works as a student's */
+  {
+    g_autofree char *body = g_strdup_printf ("{\"refresh_token\":\"%s\"}", b_refresh);
+    g_autoptr(SlTestResponse) resp = sl_test_request (ts, "POST", "/api/token/refresh", NULL, body);
+    const char *fresh;
+
+    g_assert_cmpuint (resp->status, ==, 200);
+    fresh = json_object_get_string_member (sl_test_response_object (resp), "access_token");
+    {
+      g_autoptr(SlTestResponse) profile = sl_test_request (ts, "GET", "/api/profile", fresh, NULL);
+      g_autoptr(SlTestResponse) admin_route = sl_test_request (ts, "GET", "/api/admin/users", fresh, NULL);
+
+      g_assert_cmpuint (profile->status, ==, 200);
+      assert_error (admin_route, 403, "forbidden");
+    }
+  }
+  sl_test_server_free (ts);
+}
+
 static void
 test_patch_display_name (gconstpointer data)
 {
@@ -1034,6 +1088,7 @@ main (int   argc,
     { "create", test_create },
     { "get", test_get },
     { "patch-role", test_patch_role },
+    { "demoted-admin", test_demoted_admin },
     { "patch-display-name", test_patch_display_name },
     { "patch-disable", test_patch_disable },
     { "disable-admin", test_disable_admin },

@@ -248,6 +248,15 @@ test_logout (gconstpointer data)
 
   g_assert_cmpuint (out->status, ==, 204);
   g_assert_cmpuint (ra->status, ==, 401);
+  /* the access token of the ended login is refused at once */
+  {
+    g_autoptr(SlTestResponse) after = sl_test_request (ts, "GET", "/api/profile", access_a, NULL);
+    g_autoptr(SlTestResponse) other = sl_test_request (ts, "GET", "/api/profile", access_b, NULL);
+
+    g_assert_cmpuint (after->status, ==, 401);
+    g_assert_cmpstr (sl_test_response_error (after), ==, "invalid_token");
+    g_assert_cmpuint (other->status, ==, 200);
+  }
   /* the other login of the same user goes on */
   g_assert_cmpuint (rb->status, ==, 200);
   g_assert_cmpuint (anonymous->status, ==, 401);
@@ -341,6 +350,13 @@ test_change_password (gconstpointer data)
   /* every other login has ended; this one goes on */
   r_other = refresh (ts, refresh_other);
   g_assert_cmpuint (r_other->status, ==, 401);
+  {
+    g_autoptr(SlTestResponse) p_other = sl_test_request (ts, "GET", "/api/profile", other, NULL);
+    g_autoptr(SlTestResponse) p_here = sl_test_request (ts, "GET", "/api/profile", here, NULL);
+
+    g_assert_cmpuint (p_other->status, ==, 401);
+    g_assert_cmpuint (p_here->status, ==, 200);
+  }
   r_here = refresh (ts, refresh_here);
   g_assert_cmpuint (r_here->status, ==, 200);
   sl_test_server_free (ts);

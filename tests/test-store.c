@@ -153,14 +153,28 @@ store_revoke_session (SlStore *store, const char *session, GError **error)
   return sl_store_revoke_session_finish (store, await_result (&result), error);
 }
 
-static gboolean
+static gint
+compare_strings (gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
+}
+
+/* The sessions it revoked, sorted and joined by ',' ("" for none);
+ * NULL on error. */
+static char *
 store_revoke_user_sessions (SlStore *store, gint64 user_id, const char *except,
                             GError **error)
 {
   g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GPtrArray) sessions = NULL;
 
   sl_store_revoke_user_sessions_async (store, user_id, except, NULL, result_cb, &result);
-  return sl_store_revoke_user_sessions_finish (store, await_result (&result), error);
+  sessions = sl_store_revoke_user_sessions_finish (store, await_result (&result), error);
+  if (sessions == NULL)
+    return NULL;
+  g_ptr_array_sort (sessions, compare_strings);
+  g_ptr_array_add (sessions, NULL);
+  return g_strjoinv (",", (char **) sessions->pdata);
 }
 
 /* Looking at the database behind the store's back */
@@ -918,19 +932,28 @@ test_refresh_revoke_user_sessions (Fixture *f, gconstpointer data)
   add_token (f, alice->id, "a1", "a1-t", now_s () + 3600);
   add_token (f, alice->id, "a2", "a2-t", now_s () + 3600);
   add_token (f, alice->id, "a3", "a3-t", now_s () + 3600);
+  add_token (f, alice->id, "a3", "a3-u", now_s () + 3600);
   add_token (f, bob->id, "b1", "b1-t", now_s () + 3600);
 
-  /* "Log out everywhere else". */
-  g_assert_true (store_revoke_user_sessions (f->store, alice->id, "a2", &error));
-  g_assert_no_error (error);
+  /* "Log out everywhere else": each ended session named once. */
+  {
+    g_autofree char *ended = store_revoke_user_sessions (f->store, alice->id, "a2", &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (ended, ==, "a1,a3");
+  }
   assert_rotate (f, "a1-t", "x", SL_REFRESH_REUSED, "a1", 0);
   assert_rotate (f, "a3-t", "x", SL_REFRESH_REUSED, "a3", 0);
   assert_rotate (f, "a2-t", "a2-t2", SL_REFRESH_OK, "a2", alice->id);
   assert_rotate (f, "b1-t", "b1-t2", SL_REFRESH_OK, "b1", bob->id);
 
-  /* Everywhere. */
-  g_assert_true (store_revoke_user_sessions (f->store, alice->id, NULL, &error));
-  g_assert_no_error (error);
+  /* Everywhere: only a2 was still open. */
+  {
+    g_autofree char *ended = store_revoke_user_sessions (f->store, alice->id, NULL, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (ended, ==, "a2");
+  }
   assert_rotate (f, "a2-t2", "x", SL_REFRESH_REUSED, "a2", 0);
   assert_rotate (f, "b1-t2", "b1-t3", SL_REFRESH_OK, "b1", bob->id);
 }
