@@ -15,17 +15,16 @@ load (SlConfig    *config,
       const char **env,
       GError     **error)
 {
-  g_auto(GStrv) argv = NULL;
+  g_auto(GStrv) owned = NULL;
+  g_autofree char **argv = NULL;
   g_autofree char *line = g_strconcat ("streamlet-server ", args, NULL);
   int argc;
-  char **argv_ptr;
-  gboolean ok;
 
-  g_assert_true (g_shell_parse_argv (line, &argc, &argv, NULL));
-  argv_ptr = argv;
-  ok = sl_config_load (config, &argc, &argv_ptr, (char **) env, error);
-  argv = argv_ptr;
-  return ok;
+  /* The parser takes the options out of argv (as with main's argv, it does
+   * not free them): keep our own list of the strings. */
+  g_assert_true (g_shell_parse_argv (line, &argc, &owned, NULL));
+  argv = g_memdup2 (owned, sizeof (char *) * (argc + 1));
+  return sl_config_load (config, &argc, &argv, (char **) env, error);
 }
 
 static char *
