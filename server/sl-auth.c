@@ -20,6 +20,9 @@
 #define SL_AUTH_AUDIENCE "streamlet"
 #define SL_AUTH_SECRET_BYTES 48
 #define SL_AUTH_MAX_THROTTLE_KEYS 100000
+/* Verified access tokens remembered, so a client's every request does not
+ * pay for a signature check and two JSON parses again. */
+#define SL_AUTH_MAX_VERIFIED 8192
 
 G_DEFINE_QUARK (sl-auth-error-quark, sl_auth_error)
 
@@ -35,6 +38,7 @@ struct _SlAuth
   GHashTable       *disabled;          /* user ids (gint64 *) */
   GHashTable       *roles;             /* user id → role, for users changed since start */
   GHashTable       *ended;             /* session → until when to refuse it (unix s) */
+  GHashTable       *verified;          /* token → SlJwtClaims, signature already checked */
   gint64            access_ttl;
   gint64            refresh_ttl;
 };
@@ -191,6 +195,7 @@ sl_auth_finalize (GObject *object)
   g_clear_pointer (&self->disabled, g_hash_table_unref);
   g_clear_pointer (&self->roles, g_hash_table_unref);
   g_clear_pointer (&self->ended, g_hash_table_unref);
+  g_clear_pointer (&self->verified, g_hash_table_unref);
 
   G_OBJECT_CLASS (sl_auth_parent_class)->finalize (object);
 }
@@ -207,6 +212,56 @@ sl_auth_init (SlAuth *self)
   self->disabled = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->roles = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->ended = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->verified = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                          (GDestroyNotify) sl_jwt_claims_free);
+}
+
+static SlJwtClaims *
+claims_copy (const SlJwtClaims *claims)
+{
+  SlJwtClaims *copy = g_memdup2 (claims, sizeof *claims);
+
+  copy->session = g_strdup (claims->session);
+  return copy;
+}
+
+/* sl_jwt_verify() with a memory: a token seen valid before is taken again
+ * while it has not expired (the same rule sl_jwt_verify applies). */
+static SlJwtClaims *
+verify_token (SlAuth      *self,
+              const char  *token,
+              gint64       now,
+              GError     **error)
+{
+  SlJwtClaims *known = g_hash_table_lookup (self->verified, token);
+  SlJwtClaims *claims;
+
+  if (known != NULL)
+    {
+      if (known->expires_at > now - SL_JWT_LEEWAY_SECONDS)
+        return claims_copy (known);
+      g_hash_table_remove (self->verified, token);
+    }
+
+  claims = sl_jwt_verify (self->jwt, token, now, error);
+  if (claims == NULL)
+    return NULL;
+
+  if (g_hash_table_size (self->verified) >= SL_AUTH_MAX_VERIFIED)
+    {
+      GHashTableIter iter;
+      SlJwtClaims *value;
+
+      /* drop the expired; if that frees nothing, start afresh */
+      g_hash_table_iter_init (&iter, self->verified);
+      while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &value))
+        if (value->expires_at <= now - SL_JWT_LEEWAY_SECONDS)
+          g_hash_table_iter_remove (&iter);
+      if (g_hash_table_size (self->verified) >= SL_AUTH_MAX_VERIFIED)
+        g_hash_table_remove_all (self->verified);
+    }
+  g_hash_table_insert (self->verified, g_strdup (token), claims_copy (claims));
+  return claims;
 }
 
 SlAuth *
@@ -346,7 +401,7 @@ sl_auth_check_request (SlAuth             *self,
       return NULL;
     }
 
-  claims = sl_jwt_verify (self->jwt, token, now_seconds (), error);
+  claims = verify_token (self, token, now_seconds (), error);
   if (claims == NULL)
     return NULL;
 

@@ -336,7 +336,8 @@ request_started_cb (SoupServer        *soup,
   self->in_flight++;
   info->started = g_get_monotonic_time ();
   g_object_set_data_full (G_OBJECT (msg), MESSAGE_INFO_KEY, info, g_free);
-  g_signal_connect_object (msg, "got-chunk", G_CALLBACK (got_chunk_cb), user_data, 0);
+  /* the server outlives its messages: it disconnects them all when it goes */
+  g_signal_connect (msg, "got-chunk", G_CALLBACK (got_chunk_cb), user_data);
 }
 
 static void

@@ -81,25 +81,17 @@ sl_user_free (SlUser *user)
 JsonNode *
 sl_user_to_json (const SlUser *user)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
-  g_autofree char *created = sl_json_format_time (user->created_at);
+  g_autoptr(JsonObject) object = json_object_new ();
+  char created[32];
 
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "id");
-  json_builder_add_int_value (builder, user->id);
-  json_builder_set_member_name (builder, "username");
-  json_builder_add_string_value (builder, user->username);
-  json_builder_set_member_name (builder, "display_name");
-  json_builder_add_string_value (builder, user->display_name);
-  json_builder_set_member_name (builder, "role");
-  json_builder_add_string_value (builder, sl_role_to_string (user->role));
-  json_builder_set_member_name (builder, "disabled");
-  json_builder_add_boolean_value (builder, user->disabled);
-  json_builder_set_member_name (builder, "created_at");
-  json_builder_add_string_value (builder, created);
-  json_builder_end_object (builder);
-
-  return json_builder_get_root (builder);
+  sl_json_format_time_buf (user->created_at, created);
+  json_object_set_int_member (object, "id", user->id);
+  json_object_set_string_member (object, "username", user->username);
+  json_object_set_string_member (object, "display_name", user->display_name);
+  json_object_set_string_member (object, "role", sl_role_to_string (user->role));
+  json_object_set_boolean_member (object, "disabled", user->disabled);
+  json_object_set_string_member (object, "created_at", created);
+  return json_node_init_object (json_node_alloc (), object);
 }
 
 gboolean

@@ -7,6 +7,7 @@
 #include "sl-json.h"
 
 #include <string.h>
+#include <time.h>
 
 G_DEFINE_QUARK (sl-json-error-quark, sl_json_error)
 
@@ -522,12 +523,23 @@ sl_json_node_to_string (JsonNode *node,
   return json_generator_to_data (generator, length);
 }
 
+void
+sl_json_format_time_buf (gint64 unix_seconds,
+                         char   buf[32])
+{
+  time_t t = (time_t) unix_seconds;
+  struct tm tm;
+
+  if (unix_seconds < 0 || gmtime_r (&t, &tm) == NULL ||
+      strftime (buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+    g_strlcpy (buf, "1970-01-01T00:00:00Z", 32);
+}
+
 char *
 sl_json_format_time (gint64 unix_seconds)
 {
-  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc (unix_seconds);
+  char buf[32];
 
-  if (dt == NULL)
-    return g_strdup ("1970-01-01T00:00:00Z");
-  return g_date_time_format (dt, "%Y-%m-%dT%H:%M:%SZ");
+  sl_json_format_time_buf (unix_seconds, buf);
+  return g_strdup (buf);
 }

@@ -57,5 +57,8 @@ char       *sl_json_error_field   (const GError *error);
 char       *sl_json_node_to_string (JsonNode *node,
                                     gsize    *length);
 char       *sl_json_format_time    (gint64 unix_seconds);
+/* The same into @buf ("YYYY-MM-DDTHH:MM:SSZ", at least 21 bytes). */
+void        sl_json_format_time_buf (gint64 unix_seconds,
+                                     char   buf[32]);
 
 G_END_DECLS
