@@ -103,64 +103,13 @@ sl_api_admin_users_list (SlRequest *req)
 
 /* ---- create ------------------------------------------------------------- */
 
-typedef struct {
-  SlRequest *req;
-  SlUser    *user;
-} CreateData;
-
 static void
-create_data_free (CreateData *data)
+user_created (SlRequest *req,
+              SlUser    *user)
 {
-  g_clear_pointer (&data->user, sl_user_free);
-  g_free (data);
-}
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (CreateData, create_data_free)
-
-static void
-user_created_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr(CreateData) data = user_data;
-  g_autoptr(SlUser) user = NULL;
-  g_autoptr(GError) error = NULL;
-
-  user = sl_store_create_user_finish (SL_STORE (source), result, &error);
-  if (user == NULL)
-    {
-      if (g_error_matches (error, SL_STORE_ERROR, SL_STORE_ERROR_EXISTS))
-        sl_request_reply_error (data->req, SOUP_STATUS_CONFLICT, "username_taken",
-                                "username: “%s” is taken", data->user->username);
-      else
-        sl_request_reply_gerror (data->req, error);
-      return;
-    }
   g_message ("admin %" G_GINT64_FORMAT " created the %s account “%s”",
-             data->req->claims->user_id, sl_role_to_string (user->role), user->username);
-  sl_request_reply (data->req, SOUP_STATUS_CREATED, "user", sl_user_to_json (user));
-}
-
-static void
-user_hashed_cb (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  g_autoptr(CreateData) data = user_data;
-  g_autoptr(GError) error = NULL;
-
-  data->user->password_hash =
-    sl_password_hasher_hash_finish (SL_PASSWORD_HASHER (source), result, &error);
-  if (data->user->password_hash == NULL)
-    {
-      sl_request_reply_gerror (data->req, error);
-      return;
-    }
-  {
-    CreateData *owned = g_steal_pointer (&data);
-
-    sl_store_create_user_async (sl_server_get_store (owned->req->server), owned->user, NULL,
-                                user_created_cb, owned);
-  }
+             req->claims->user_id, sl_role_to_string (user->role), user->username);
+  sl_request_reply (req, SOUP_STATUS_CREATED, "user", sl_user_to_json (user));
 }
 
 void
@@ -173,7 +122,7 @@ sl_api_admin_users_create (SlRequest *req)
   static const char * const fields[] = {
     "username", "password", "display_name", "role", NULL
   };
-  CreateData *data;
+  SlUser *user;
 
   if (!sl_json_only_fields (req->body, fields, &error) ||
       !sl_api_read_new_account (req->body, &username, &password, &display_name, &error) ||
@@ -190,15 +139,11 @@ sl_api_admin_users_create (SlRequest *req)
       return;
     }
 
-  data = g_new0 (CreateData, 1);
-  data->req = req;
-  data->user = sl_user_new ();
-  data->user->username = g_steal_pointer (&username);
-  data->user->display_name = g_strstrip (g_strdup (display_name ? display_name : data->user->username));
-  data->user->role = role;
-
-  sl_password_hasher_hash_async (sl_auth_get_hasher (sl_server_get_auth (req->server)),
-                                 password, NULL, user_hashed_cb, data);
+  user = sl_user_new ();
+  user->username = g_steal_pointer (&username);
+  user->display_name = g_strstrip (g_strdup (display_name ? display_name : user->username));
+  user->role = role;
+  sl_api_create_account (req, user, password, user_created);
 }
 
 /* ---- one user ----------------------------------------------------------- */

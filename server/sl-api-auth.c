@@ -67,20 +67,82 @@ done:
   return TRUE;
 }
 
-/* ---- register ----------------------------------------------------------- */
+/* ---- creating accounts (register, and admins) -------------------------- */
 
 typedef struct {
-  SlRequest *req;
-  SlUser    *user;
-} RegisterData;
+  SlRequest      *req;
+  SlUser         *user;
+  SlApiUserFunc   then;
+} CreateData;
 
 static void
-register_data_free (RegisterData *data)
+create_data_free (CreateData *data)
 {
   g_clear_pointer (&data->user, sl_user_free);
   g_free (data);
 }
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (RegisterData, register_data_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CreateData, create_data_free)
+
+static void
+account_created_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(CreateData) data = user_data;
+  g_autoptr(SlUser) user = NULL;
+  g_autoptr(GError) error = NULL;
+
+  user = sl_store_create_user_finish (SL_STORE (source), result, &error);
+  if (user == NULL)
+    {
+      if (g_error_matches (error, SL_STORE_ERROR, SL_STORE_ERROR_EXISTS))
+        sl_request_reply_error (data->req, SOUP_STATUS_CONFLICT, "username_taken",
+                                "username: “%s” is taken", data->user->username);
+      else
+        sl_request_reply_gerror (data->req, error);
+      return;
+    }
+  data->then (data->req, user);
+}
+
+static void
+account_hashed_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(CreateData) data = user_data;
+  g_autoptr(GError) error = NULL;
+  CreateData *owned;
+
+  data->user->password_hash =
+    sl_password_hasher_hash_finish (SL_PASSWORD_HASHER (source), result, &error);
+  if (data->user->password_hash == NULL)
+    {
+      sl_request_reply_gerror (data->req, error);
+      return;
+    }
+
+  owned = g_steal_pointer (&data);
+  sl_store_create_user_async (sl_server_get_store (owned->req->server), owned->user, NULL,
+                              account_created_cb, owned);
+}
+
+void
+sl_api_create_account (SlRequest     *req,
+                       SlUser        *user,
+                       const char    *password,
+                       SlApiUserFunc  then)
+{
+  CreateData *data = g_new0 (CreateData, 1);
+
+  data->req = req;
+  data->user = user;
+  data->then = then;
+  sl_password_hasher_hash_async (sl_auth_get_hasher (sl_server_get_auth (req->server)),
+                                 password, NULL, account_hashed_cb, data);
+}
+
+/* ---- register ----------------------------------------------------------- */
 
 static void
 register_session_cb (GObject      *source,
@@ -99,51 +161,11 @@ register_session_cb (GObject      *source,
 }
 
 static void
-register_created_cb (GObject      *source,
-                     GAsyncResult *result,
-                     gpointer      user_data)
+registered (SlRequest *req,
+            SlUser    *user)
 {
-  g_autoptr(RegisterData) data = user_data;
-  g_autoptr(SlUser) user = NULL;
-  g_autoptr(GError) error = NULL;
-
-  user = sl_store_create_user_finish (SL_STORE (source), result, &error);
-  if (user == NULL)
-    {
-      if (g_error_matches (error, SL_STORE_ERROR, SL_STORE_ERROR_EXISTS))
-        sl_request_reply_error (data->req, SOUP_STATUS_CONFLICT, "username_taken",
-                                "username: “%s” is taken", data->user->username);
-      else
-        sl_request_reply_gerror (data->req, error);
-      return;
-    }
-
-  sl_auth_start_session_async (sl_server_get_auth (data->req->server), user,
-                               register_session_cb, data->req);
-}
-
-static void
-register_hashed_cb (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      user_data)
-{
-  g_autoptr(RegisterData) data = user_data;
-  g_autoptr(GError) error = NULL;
-
-  data->user->password_hash =
-    sl_password_hasher_hash_finish (SL_PASSWORD_HASHER (source), result, &error);
-  if (data->user->password_hash == NULL)
-    {
-      sl_request_reply_gerror (data->req, error);
-      return;
-    }
-
-  {
-    RegisterData *owned = g_steal_pointer (&data);
-
-    sl_store_create_user_async (sl_server_get_store (owned->req->server), owned->user, NULL,
-                                register_created_cb, owned);
-  }
+  sl_auth_start_session_async (sl_server_get_auth (req->server), user,
+                               register_session_cb, req);
 }
 
 void
@@ -153,7 +175,7 @@ sl_api_register (SlRequest *req)
   g_autofree char *username = NULL;
   const char *password = NULL, *display_name = NULL;
   static const char * const fields[] = { "username", "password", "display_name", NULL };
-  RegisterData *data;
+  SlUser *user;
 
   if (!sl_server_get_config (req->server)->registration)
     {
@@ -169,15 +191,11 @@ sl_api_register (SlRequest *req)
       return;
     }
 
-  data = g_new0 (RegisterData, 1);
-  data->req = req;
-  data->user = sl_user_new ();
-  data->user->username = g_steal_pointer (&username);
-  data->user->display_name = g_strdup (display_name ? display_name : data->user->username);
-  data->user->role = SL_ROLE_STUDENT;
-
-  sl_password_hasher_hash_async (sl_auth_get_hasher (sl_server_get_auth (req->server)),
-                                 password, NULL, register_hashed_cb, data);
+  user = sl_user_new ();
+  user->username = g_steal_pointer (&username);
+  user->display_name = g_strstrip (g_strdup (display_name ? display_name : user->username));
+  user->role = SL_ROLE_STUDENT;
+  sl_api_create_account (req, user, password, registered);
 }
 
 /* ---- login, refresh, logout -------------------------------------------- */

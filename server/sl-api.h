@@ -21,6 +21,17 @@ void sl_api_admin_users_create (SlRequest *req);
 void sl_api_admin_user_get     (SlRequest *req);
 void sl_api_admin_user_patch   (SlRequest *req);
 
+/* Called with the stored user once an account is created. */
+typedef void (*SlApiUserFunc) (SlRequest *req,
+                               SlUser    *user);
+
+/* Hashes @password off the main loop, stores @user (taken), answers 409
+ * username_taken or another error, or hands the stored user to @then. */
+void sl_api_create_account (SlRequest     *req,
+                            SlUser        *user,
+                            const char    *password,
+                            SlApiUserFunc  then);
+
 /* Shared by both: reads username/password/display_name the same way. */
 gboolean sl_api_read_new_account (JsonObject  *body,
                                   char       **username,
