@@ -192,16 +192,11 @@ patch_revoked_cb (GObject      *source,
 {
   g_autoptr(PatchData) data = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) ended = NULL;
 
-  ended = sl_store_revoke_user_sessions_finish (SL_STORE (source), result, &error);
-  if (ended == NULL)
+  if (!sl_auth_end_user_sessions_finish (SL_AUTH (source), result, &error))
     sl_request_reply_gerror (data->req, error);
   else
-    {
-      sl_auth_end_sessions (sl_server_get_auth (data->req->server), ended);
-      sl_request_reply (data->req, SOUP_STATUS_OK, "user", sl_user_to_json (data->user));
-    }
+    sl_request_reply (data->req, SOUP_STATUS_OK, "user", sl_user_to_json (data->user));
 }
 
 static void
@@ -240,8 +235,8 @@ user_patched_cb (GObject      *source,
         {
           /* Its refresh and access tokens stop now, and stay stopped if the
            * account is enabled again. */
-          sl_store_revoke_user_sessions_async (SL_STORE (source), user->id, NULL, NULL,
-                                               patch_revoked_cb, g_steal_pointer (&data));
+          sl_auth_end_user_sessions_async (sl_server_get_auth (req->server), user->id, NULL,
+                                           patch_revoked_cb, g_steal_pointer (&data));
           return;
         }
     }

@@ -362,16 +362,11 @@ profile_revoked_cb (GObject      *source,
 {
   g_autoptr(ProfileData) data = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) ended = NULL;
 
-  ended = sl_store_revoke_user_sessions_finish (SL_STORE (source), result, &error);
-  if (ended == NULL)
+  if (!sl_auth_end_user_sessions_finish (SL_AUTH (source), result, &error))
     sl_request_reply_gerror (data->req, error);
   else
-    {
-      sl_auth_end_sessions (sl_server_get_auth (data->req->server), ended);
-      sl_request_reply (data->req, SOUP_STATUS_OK, "user", sl_user_to_json (data->updated));
-    }
+    sl_request_reply (data->req, SOUP_STATUS_OK, "user", sl_user_to_json (data->updated));
 }
 
 static void
@@ -393,9 +388,9 @@ profile_updated_cb (GObject      *source,
   if (data->fields & SL_USER_FIELD_PASSWORD_HASH)
     {
       /* A new password ends every other login of this user. */
-      sl_store_revoke_user_sessions_async (SL_STORE (source), req->claims->user_id,
-                                           req->claims->session, NULL,
-                                           profile_revoked_cb, g_steal_pointer (&data));
+      sl_auth_end_user_sessions_async (sl_server_get_auth (req->server), req->claims->user_id,
+                                       req->claims->session,
+                                       profile_revoked_cb, g_steal_pointer (&data));
       return;
     }
   sl_request_reply (req, SOUP_STATUS_OK, "user", sl_user_to_json (data->updated));

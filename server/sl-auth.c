@@ -361,6 +361,51 @@ sl_auth_end_sessions (SlAuth    *self,
     sl_auth_end_session (self, g_ptr_array_index (sessions, i));
 }
 
+static void
+user_sessions_revoked_cb (GObject      *source,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GPtrArray) ended = NULL;
+  GError *error = NULL;
+
+  ended = sl_store_revoke_user_sessions_finish (SL_STORE (source), result, &error);
+  if (ended == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  sl_auth_end_sessions (g_task_get_source_object (task), ended);
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+sl_auth_end_user_sessions_async (SlAuth              *self,
+                                 gint64               user_id,
+                                 const char          *except_session,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (SL_IS_AUTH (self));
+
+  task = g_task_new (self, NULL, callback, user_data);
+  g_task_set_source_tag (task, sl_auth_end_user_sessions_async);
+  sl_store_revoke_user_sessions_async (self->store, user_id, except_session, NULL,
+                                       user_sessions_revoked_cb, task);
+}
+
+gboolean
+sl_auth_end_user_sessions_finish (SlAuth        *self,
+                                  GAsyncResult  *result,
+                                  GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 SlJwtClaims *
 sl_auth_check_request (SlAuth             *self,
                        SoupServerMessage  *msg,

@@ -70,6 +70,16 @@ void              sl_auth_end_sessions       (SlAuth              *self,
                                               GPtrArray           *sessions);
 void              sl_auth_end_session        (SlAuth              *self,
                                               const char          *session);
+/* Ends every login of @user_id but @except_session (nullable): their
+ * refresh tokens in the store, their access tokens here. */
+void              sl_auth_end_user_sessions_async  (SlAuth              *self,
+                                                    gint64               user_id,
+                                                    const char          *except_session,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+gboolean          sl_auth_end_user_sessions_finish (SlAuth              *self,
+                                                    GAsyncResult        *result,
+                                                    GError             **error);
 
 void              sl_auth_login_async        (SlAuth              *self,
                                               const char          *username,
