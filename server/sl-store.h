@@ -9,6 +9,7 @@
 
 #include <gio/gio.h>
 
+#include "sl-class.h"
 #include "sl-user.h"
 
 G_BEGIN_DECLS
@@ -23,6 +24,7 @@ typedef enum {
   SL_STORE_ERROR_EXISTS,      /* a unique value is taken (username) */
   SL_STORE_ERROR_CLOSED,      /* the store was closed */
   SL_STORE_ERROR_INVALID,     /* bad argument (unknown URL scheme, …) */
+  SL_STORE_ERROR_CONFLICT,    /* the row is in a state the change does not apply to */
 } SlStoreError;
 
 GQuark sl_store_error_quark (void);
@@ -42,6 +44,31 @@ typedef enum {
   SL_REFRESH_EXPIRED,
   SL_REFRESH_DISABLED,  /* the account is disabled: its login is revoked now */
 } SlRefreshOutcome;
+
+/* Which fields sl_store_update_class_async() writes. */
+typedef enum {
+  SL_CLASS_FIELD_TITLE            = 1 << 0,
+  SL_CLASS_FIELD_DESCRIPTION      = 1 << 1,
+  SL_CLASS_FIELD_SCHEDULED_AT     = 1 << 2,
+  SL_CLASS_FIELD_DURATION         = 1 << 3,
+  SL_CLASS_FIELD_PUBLIC           = 1 << 4,
+  SL_CLASS_FIELD_STREAM_KEY       = 1 << 5,
+} SlClassFields;
+
+typedef enum {
+  SL_CLASS_LIST_LIVE,       /* state live, newest start first */
+  SL_CLASS_LIST_UPCOMING,   /* state scheduled, soonest first */
+  SL_CLASS_LIST_PAST,       /* ended or cancelled, latest end first */
+} SlClassList;
+
+/* One page of classes. */
+typedef struct {
+  GPtrArray *classes;   /* of SlClass */
+  gint64     total;
+} SlClassPage;
+
+void sl_class_page_free (SlClassPage *page);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SlClassPage, sl_class_page_free)
 
 /* One page of users. */
 typedef struct {
@@ -121,6 +148,86 @@ struct _SlStoreInterface
                                               gint64         user_id,
                                               const char    *except_session,
                                               gint64         now,
+                                              GError       **error);
+
+  /* Classes.  create_class stores owner_id, title, description,
+   * scheduled_at, duration_minutes, is_public, stream_key (state scheduled)
+   * and returns the row with owner_name filled in.  update_class and
+   * set_class_state answer SL_STORE_ERROR_CONFLICT when the class's state
+   * is not in @allowed, and change nothing then.  set_class_state sets
+   * started_at when going live and ended_at when ending or cancelling. */
+  SlClass          *(*create_class)          (SlStore       *self,
+                                              const SlClass *klass,
+                                              gint64         now,
+                                              GError       **error);
+  SlClass          *(*get_class)             (SlStore       *self,
+                                              gint64         id,
+                                              GError       **error);
+  SlClassPage      *(*list_classes)          (SlStore       *self,
+                                              SlClassList    which,
+                                              guint          limit,
+                                              guint          offset,
+                                              GError       **error);
+  SlClass          *(*update_class)          (SlStore       *self,
+                                              gint64         id,
+                                              SlClassFields  fields,
+                                              const SlClass *values,
+                                              SlClassState   allowed,
+                                              gint64         now,
+                                              GError       **error);
+  SlClass          *(*set_class_state)       (SlStore       *self,
+                                              gint64         id,
+                                              SlClassState   allowed,
+                                              SlClassState   to,
+                                              gint64         now,
+                                              GError       **error);
+
+  /* Chat: list_chat_messages gives up to @limit messages older than
+   * @before_id (0: the newest), oldest first, leaving deleted ones out.
+   * delete_chat_message: NOT_FOUND unless the message is in that class and
+   * not deleted yet. */
+  SlChatMessage    *(*add_chat_message)      (SlStore       *self,
+                                              gint64         class_id,
+                                              gint64         user_id,
+                                              const char    *text,
+                                              gint64         now,
+                                              GError       **error);
+  GPtrArray        *(*list_chat_messages)    (SlStore       *self,
+                                              gint64         class_id,
+                                              gint64         before_id,
+                                              guint          limit,
+                                              GError       **error);
+  gboolean          (*delete_chat_message)   (SlStore       *self,
+                                              gint64         class_id,
+                                              gint64         message_id,
+                                              gint64         deleted_by,
+                                              gint64         now,
+                                              GError       **error);
+  gboolean          (*set_muted)             (SlStore       *self,
+                                              gint64         class_id,
+                                              gint64         user_id,
+                                              gboolean       muted,
+                                              gint64         by,
+                                              gint64         now,
+                                              GError       **error);
+  GArray           *(*list_muted)            (SlStore       *self,
+                                              gint64         class_id,
+                                              GError       **error);
+
+  /* The hand queue of a class, in the order hands went up.  raise_hand
+   * keeps an already raised hand where it is; both return the queue after
+   * the change (of SlHand). */
+  GPtrArray        *(*raise_hand)            (SlStore       *self,
+                                              gint64         class_id,
+                                              gint64         user_id,
+                                              gint64         now,
+                                              GError       **error);
+  GPtrArray        *(*lower_hand)            (SlStore       *self,
+                                              gint64         class_id,
+                                              gint64         user_id,
+                                              GError       **error);
+  GPtrArray        *(*list_hands)            (SlStore       *self,
+                                              gint64         class_id,
                                               GError       **error);
 };
 
@@ -242,6 +349,131 @@ void              sl_store_revoke_user_sessions_async (SlStore         *self,
                                                   gpointer              user_data);
 /* The sessions revoked (strings, each once), NULL on error. */
 GPtrArray        *sl_store_revoke_user_sessions_finish (SlStore        *self,
+                                                  GAsyncResult         *result,
+                                                  GError              **error);
+
+/* Classes, chat, mutes and hands: each the vfunc above, off the caller's
+ * thread.  @now is taken when the call is made. */
+void              sl_store_create_class_async    (SlStore              *self,
+                                                  const SlClass        *klass,
+                                                  GCancellable         *cancellable,
+                                                  GAsyncReadyCallback   callback,
+                                                  gpointer              user_data);
+SlClass          *sl_store_create_class_finish   (SlStore              *self,
+                                                  GAsyncResult         *result,
+                                                  GError              **error);
+void              sl_store_get_class_async       (SlStore              *self,
+                                                  gint64                id,
+                                                  GCancellable         *cancellable,
+                                                  GAsyncReadyCallback   callback,
+                                                  gpointer              user_data);
+SlClass          *sl_store_get_class_finish      (SlStore              *self,
+                                                  GAsyncResult         *result,
+                                                  GError              **error);
+void              sl_store_list_classes_async    (SlStore              *self,
+                                                  SlClassList           which,
+                                                  guint                 limit,
+                                                  guint                 offset,
+                                                  GCancellable         *cancellable,
+                                                  GAsyncReadyCallback   callback,
+                                                  gpointer              user_data);
+SlClassPage      *sl_store_list_classes_finish   (SlStore              *self,
+                                                  GAsyncResult         *result,
+                                                  GError              **error);
+void              sl_store_update_class_async    (SlStore              *self,
+                                                  gint64                id,
+                                                  SlClassFields         fields,
+                                                  const SlClass        *values,
+                                                  SlClassState          allowed,
+                                                  GCancellable         *cancellable,
+                                                  GAsyncReadyCallback   callback,
+                                                  gpointer              user_data);
+SlClass          *sl_store_update_class_finish   (SlStore              *self,
+                                                  GAsyncResult         *result,
+                                                  GError              **error);
+void              sl_store_set_class_state_async (SlStore              *self,
+                                                  gint64                id,
+                                                  SlClassState          allowed,
+                                                  SlClassState          to,
+                                                  GCancellable         *cancellable,
+                                                  GAsyncReadyCallback   callback,
+                                                  gpointer              user_data);
+SlClass          *sl_store_set_class_state_finish (SlStore             *self,
+                                                  GAsyncResult         *result,
+                                                  GError              **error);
+void              sl_store_add_chat_message_async (SlStore             *self,
+                                                  gint64                class_id,
+                                                  gint64                user_id,
+                                                  const char           *text,
+                                                  GCancellable         *cancellable,
+                                                  GAsyncReadyCallback   callback,
+                                                  gpointer              user_data);
+SlChatMessage    *sl_store_add_chat_message_finish (SlStore            *self,
+                                                  GAsyncResult         *result,
+                                                  GError              **error);
+void              sl_store_list_chat_messages_async (SlStore           *self,
+                                                  gint64                class_id,
+                                                  gint64                before_id,
+                                                  guint                 limit,
+                                                  GCancellable         *cancellable,
+                                                  GAsyncReadyCallback   callback,
+                                                  gpointer              user_data);
+GPtrArray        *sl_store_list_chat_messages_finish (SlStore          *self,
+                                                  GAsyncResult         *result,
+                                                  GError              **error);
+void              sl_store_delete_chat_message_async (SlStore          *self,
+                                                  gint64                class_id,
+                                                  gint64                message_id,
+                                                  gint64                deleted_by,
+                                                  GCancellable         *cancellable,
+                                                  GAsyncReadyCallback   callback,
+                                                  gpointer              user_data);
+gboolean          sl_store_delete_chat_message_finish (SlStore         *self,
+                                                  GAsyncResult         *result,
+                                                  GError              **error);
+void              sl_store_set_muted_async       (SlStore              *self,
+                                                  gint64                class_id,
+                                                  gint64                user_id,
+                                                  gboolean              muted,
+                                                  gint64                by,
+                                                  GCancellable         *cancellable,
+                                                  GAsyncReadyCallback   callback,
+                                                  gpointer              user_data);
+gboolean          sl_store_set_muted_finish      (SlStore              *self,
+                                                  GAsyncResult         *result,
+                                                  GError              **error);
+void              sl_store_list_muted_async      (SlStore              *self,
+                                                  gint64                class_id,
+                                                  GCancellable         *cancellable,
+                                                  GAsyncReadyCallback   callback,
+                                                  gpointer              user_data);
+GArray           *sl_store_list_muted_finish     (SlStore              *self,
+                                                  GAsyncResult         *result,
+                                                  GError              **error);
+void              sl_store_raise_hand_async      (SlStore              *self,
+                                                  gint64                class_id,
+                                                  gint64                user_id,
+                                                  GCancellable         *cancellable,
+                                                  GAsyncReadyCallback   callback,
+                                                  gpointer              user_data);
+GPtrArray        *sl_store_raise_hand_finish     (SlStore              *self,
+                                                  GAsyncResult         *result,
+                                                  GError              **error);
+void              sl_store_lower_hand_async      (SlStore              *self,
+                                                  gint64                class_id,
+                                                  gint64                user_id,
+                                                  GCancellable         *cancellable,
+                                                  GAsyncReadyCallback   callback,
+                                                  gpointer              user_data);
+GPtrArray        *sl_store_lower_hand_finish     (SlStore              *self,
+                                                  GAsyncResult         *result,
+                                                  GError              **error);
+void              sl_store_list_hands_async      (SlStore              *self,
+                                                  gint64                class_id,
+                                                  GCancellable         *cancellable,
+                                                  GAsyncReadyCallback   callback,
+                                                  gpointer              user_data);
+GPtrArray        *sl_store_list_hands_finish     (SlStore              *self,
                                                   GAsyncResult         *result,
                                                   GError              **error);
 
