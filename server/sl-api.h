@@ -21,6 +21,20 @@ void sl_api_admin_users_create (SlRequest *req);
 void sl_api_admin_user_get     (SlRequest *req);
 void sl_api_admin_user_patch   (SlRequest *req);
 
+/* sl-api-classes.c */
+void sl_api_classes_create       (SlRequest *req);
+void sl_api_classes_live         (SlRequest *req);
+void sl_api_classes_upcoming     (SlRequest *req);
+void sl_api_classes_past         (SlRequest *req);
+void sl_api_class_get            (SlRequest *req);
+void sl_api_class_patch          (SlRequest *req);
+void sl_api_class_cancel         (SlRequest *req);
+void sl_api_class_start          (SlRequest *req);
+void sl_api_class_end            (SlRequest *req);
+void sl_api_class_stream_key     (SlRequest *req);
+void sl_api_class_rotate_key     (SlRequest *req);
+void sl_api_class_chat           (SlRequest *req);
+
 /* Called with the stored user once an account is created. */
 typedef void (*SlApiUserFunc) (SlRequest *req,
                                SlUser    *user);

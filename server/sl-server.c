@@ -44,6 +44,18 @@ static const SlRoute routes[] = {
   { "POST",  "/api/admin/users",       ROUTE_ADMIN,   TRUE,  sl_api_admin_users_create },
   { "GET",   "/api/admin/users/{id}",  ROUTE_ADMIN,   FALSE, sl_api_admin_user_get },
   { "PATCH", "/api/admin/users/{id}",  ROUTE_ADMIN,   TRUE,  sl_api_admin_user_patch },
+  { "POST",  "/api/classes",                ROUTE_TEACHER, TRUE,  sl_api_classes_create },
+  { "GET",   "/api/classes/live",           ROUTE_STUDENT, FALSE, sl_api_classes_live },
+  { "GET",   "/api/classes/upcoming",       ROUTE_STUDENT, FALSE, sl_api_classes_upcoming },
+  { "GET",   "/api/classes/past",           ROUTE_STUDENT, FALSE, sl_api_classes_past },
+  { "GET",   "/api/classes/{id}",           ROUTE_STUDENT, FALSE, sl_api_class_get },
+  { "PATCH", "/api/classes/{id}",           ROUTE_TEACHER, TRUE,  sl_api_class_patch },
+  { "DELETE", "/api/classes/{id}",          ROUTE_TEACHER, FALSE, sl_api_class_cancel },
+  { "POST",  "/api/classes/{id}/start",     ROUTE_TEACHER, FALSE, sl_api_class_start },
+  { "POST",  "/api/classes/{id}/end",       ROUTE_TEACHER, FALSE, sl_api_class_end },
+  { "GET",   "/api/classes/{id}/stream-key", ROUTE_TEACHER, FALSE, sl_api_class_stream_key },
+  { "POST",  "/api/classes/{id}/stream-key", ROUTE_TEACHER, FALSE, sl_api_class_rotate_key },
+  { "GET",   "/api/classes/{id}/chat",      ROUTE_STUDENT, FALSE, sl_api_class_chat },
 };
 
 struct _SlServer
@@ -473,6 +485,17 @@ sl_server_get_auth (SlServer *self)
 {
   g_return_val_if_fail (SL_IS_SERVER (self), NULL);
   return self->auth;
+}
+
+void
+sl_server_class_changed (SlServer      *self,
+                         const char    *event,
+                         const SlClass *klass)
+{
+  g_return_if_fail (SL_IS_SERVER (self));
+  g_return_if_fail (klass != NULL);
+
+  g_debug ("%s: class %" G_GINT64_FORMAT, event, klass->id);
 }
 
 const SlConfig *

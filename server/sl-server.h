@@ -38,4 +38,10 @@ SlStore        *sl_server_get_store    (SlServer            *self);
 SlAuth         *sl_server_get_auth     (SlServer            *self);
 const SlConfig *sl_server_get_config   (SlServer            *self);
 
+/* Tells every connected client: @event is "class_started", "class_ended"
+ * (the room closes) or "class_updated". */
+void            sl_server_class_changed (SlServer           *self,
+                                         const char         *event,
+                                         const SlClass      *klass);
+
 G_END_DECLS
