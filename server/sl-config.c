@@ -16,6 +16,7 @@ typedef enum {
   OPT_UINT,
   OPT_STRING,
   OPT_FLAG,       /* a flag with no value: --demo; env/file take true/false */
+  OPT_LIST,       /* comma-separated strings */
 } OptKind;
 
 typedef struct {
@@ -60,6 +61,9 @@ static const OptSpec options[] = {
     "Window and lockout time of login throttling (default 900)" },
   { "hash-threads", OPT_UINT, FIELD (hash_threads), 1, 64, TRUE, "N",
     "Password hashes computed at once (default: number of cores)" },
+  { "ws-origins", OPT_LIST, FIELD (ws_origins), 0, 0, TRUE, "ORIGINS",
+    "Comma-separated origins (https://school.example) whose pages may open /ws; "
+    "the server's own origin and native apps always may" },
   { "quiet", OPT_FLAG, 0, 0, 0, TRUE, NULL,
     "Log warnings and errors only (no request lines)" },
   { "verbose", OPT_FLAG, 0, 0, 0, TRUE, NULL,
@@ -107,6 +111,7 @@ sl_config_free (SlConfig *config)
   g_free (config->data_dir);
   g_free (config->database);
   g_free (config->config_file);
+  g_strfreev (config->ws_origins);
   wipe_string (config->jwt_secret);
   wipe_string (config->admin_password);
   g_free (config);
@@ -174,6 +179,31 @@ apply_value (SlConfig      *config,
       g_free (*(char **) (base + spec->offset));
       *(char **) (base + spec->offset) = g_strdup (value);
       return TRUE;
+
+    case OPT_LIST:
+      {
+        g_auto(GStrv) items = g_strsplit (value, ",", -1);
+        g_autoptr(GPtrArray) kept = g_ptr_array_new_with_free_func (g_free);
+
+        for (guint i = 0; items[i] != NULL; i++)
+          {
+            g_strstrip (items[i]);
+            if (items[i][0] == '\0')
+              continue;
+            if (!g_str_has_prefix (items[i], "http://") && !g_str_has_prefix (items[i], "https://"))
+              {
+                g_set_error (error, SL_CONFIG_ERROR, SL_CONFIG_ERROR_INVALID,
+                             "%s (from %s): “%s” is not an http:// or https:// origin",
+                             spec->name, source, items[i]);
+                return FALSE;
+              }
+            g_ptr_array_add (kept, g_strdup (items[i]));
+          }
+        g_ptr_array_add (kept, NULL);
+        g_strfreev (*(char ***) (base + spec->offset));
+        *(char ***) (base + spec->offset) = (char **) g_ptr_array_free (g_steal_pointer (&kept), FALSE);
+        return TRUE;
+      }
 
     case OPT_FLAG:
       {

@@ -36,6 +36,7 @@ typedef struct {
   guint       hash_threads;
   SlLogLevel  log_level;
   gboolean    log_requests;
+  char      **ws_origins;           /* extra Origins allowed to open /ws */
   char       *jwt_secret;           /* env/file only, never a flag */
   char       *admin_password;       /* STREAMLET_ADMIN_PASSWORD only */
 } SlConfig;

@@ -7,6 +7,7 @@
 #include "sl-server.h"
 #include "sl-api.h"
 #include "sl-http.h"
+#include "sl-hub.h"
 #include "sl-json.h"
 
 #include <libsoup/soup.h>
@@ -65,6 +66,7 @@ struct _SlServer
   SlConfig   *config;
   SlStore    *store;
   SlAuth     *auth;
+  SlHub      *hub;
   SoupServer *soup;
   guint       port;
 
@@ -136,6 +138,105 @@ content_type_is_json (SoupServerMessage *msg)
   return type == NULL || g_ascii_strcasecmp (type, "application/json") == 0;
 }
 
+/* ---- the WebSocket hub's door ------------------------------------------ */
+
+#define WS_CLAIMS_KEY "sl-ws-claims"
+
+static gboolean
+origin_allowed (SlServer          *self,
+                SoupServerMessage *msg)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  const char *origin = soup_message_headers_get_one (headers, "Origin");
+  const char *host = soup_message_headers_get_one (headers, "Host");
+  g_autoptr(GUri) uri = NULL;
+
+  /* native apps send none; browsers do, and may only come from here or
+   * from an origin on the allow-list */
+  if (origin == NULL)
+    return TRUE;
+  if (self->config->ws_origins != NULL &&
+      g_strv_contains ((const char * const *) self->config->ws_origins, origin))
+    return TRUE;
+  uri = g_uri_parse (origin, G_URI_FLAGS_NONE, NULL);
+  if (uri == NULL || host == NULL || g_uri_get_host (uri) == NULL)
+    return FALSE;
+  {
+    g_autofree char *authority = g_uri_get_port (uri) > 0
+      ? g_strdup_printf ("%s:%d", g_uri_get_host (uri), g_uri_get_port (uri))
+      : g_strdup (g_uri_get_host (uri));
+
+    return g_ascii_strcasecmp (authority, host) == 0;
+  }
+}
+
+static void message_done (SlServer *self, SoupServerMessage *msg);
+
+static void
+ws_upgraded_cb (SoupServerMessage *msg,
+                gpointer           user_data)
+{
+  SlServer *self = user_data;
+  SlJwtClaims *claims = g_object_get_data (G_OBJECT (msg), WS_CLAIMS_KEY);
+  g_autoptr(GIOStream) stream = NULL;
+
+  if (soup_server_message_get_status (msg) != SOUP_STATUS_SWITCHING_PROTOCOLS || claims == NULL)
+    return;
+
+  /* a taken-over message never finishes as far as the HTTP server knows */
+  message_done (self, msg);
+  stream = soup_server_message_steal_connection (msg);
+  if (self->draining)
+    {
+      g_io_stream_close (stream, NULL, NULL);
+      return;
+    }
+  sl_hub_accept (self->hub, stream, claims);
+}
+
+static void
+upgrade_to_ws (SlServer          *self,
+               SoupServerMessage *msg)
+{
+  g_autoptr(GError) error = NULL;
+  SlJwtClaims *claims;
+
+  if (!g_str_equal (soup_server_message_get_method (msg), "GET"))
+    {
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "Allow", "GET");
+      sl_http_set_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method_not_allowed",
+                         "the WebSocket hub takes GET with an upgrade");
+      return;
+    }
+
+  /* the token is checked before the upgrade: no WebSocket without it */
+  claims = sl_auth_check_request (self->auth, msg, TRUE, &error);
+  if (claims == NULL)
+    {
+      sl_request_reply_gerror (sl_request_new (self, msg), error);
+      return;
+    }
+  g_object_set_data_full (G_OBJECT (msg), WS_CLAIMS_KEY, claims,
+                          (GDestroyNotify) sl_jwt_claims_free);
+
+  if (!origin_allowed (self, msg))
+    {
+      sl_http_set_error (msg, SOUP_STATUS_FORBIDDEN, "forbidden_origin",
+                         "this page's origin may not open the hub");
+      return;
+    }
+
+  if (!soup_websocket_server_process_handshake (msg, NULL, NULL, NULL, NULL))
+    {
+      sl_http_set_error (msg, soup_server_message_get_status (msg) ? soup_server_message_get_status (msg)
+                                                                     : SOUP_STATUS_BAD_REQUEST,
+                         "not_websocket", "this needs a WebSocket upgrade request");
+      return;
+    }
+  g_signal_connect (msg, "wrote-informational", G_CALLBACK (ws_upgraded_cb), self);
+}
+
 static void
 dispatch (SlServer          *self,
           SoupServerMessage *msg,
@@ -148,6 +249,12 @@ dispatch (SlServer          *self,
   g_autoptr(GString) allow = g_string_new (NULL);
   gint64 id = 0;
   SlRequest *req;
+
+  if (g_str_equal (path, "/ws"))
+    {
+      upgrade_to_ws (self, msg);
+      return;
+    }
 
   for (guint i = 0; i < G_N_ELEMENTS (routes); i++)
     {
@@ -395,6 +502,7 @@ sl_server_dispose (GObject *object)
   if (self->soup != NULL)
     soup_server_disconnect (self->soup);
   g_clear_object (&self->soup);
+  g_clear_object (&self->hub);
   g_clear_object (&self->auth);
   g_clear_object (&self->store);
 
@@ -452,6 +560,7 @@ sl_server_new (SlConfig  *config,
   self->auth = sl_auth_new (config, self->store, error);
   if (self->auth == NULL)
     return NULL;
+  self->hub = sl_hub_new (self->store);
 
   self->soup = g_object_new (SOUP_TYPE_SERVER, "server-header", "streamlet ", NULL);
   soup_server_add_early_handler (self->soup, NULL, early_handle_cb, self, NULL);
@@ -495,7 +604,7 @@ sl_server_class_changed (SlServer      *self,
   g_return_if_fail (SL_IS_SERVER (self));
   g_return_if_fail (klass != NULL);
 
-  g_debug ("%s: class %" G_GINT64_FORMAT, event, klass->id);
+  sl_hub_class_changed (self->hub, event, klass);
 }
 
 const SlConfig *
@@ -511,6 +620,7 @@ finish_stop (SlServer *self)
   g_autoptr(GTask) task = g_steal_pointer (&self->stop_task);
 
   g_clear_handle_id (&self->stop_timeout_id, g_source_remove);
+  sl_hub_shutdown (self->hub);
   soup_server_disconnect (self->soup);
   sl_store_close (self->store);
   g_task_return_boolean (task, TRUE);

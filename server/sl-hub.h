@@ -1,0 +1,32 @@
+/* sl-hub.h: the real-time hub — WebSocket clients, class rooms, chat,
+ * hands, presence, stage and signalling (docs/protocol.md)
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include "sl-auth.h"
+#include "sl-class.h"
+#include "sl-jwt.h"
+#include "sl-store.h"
+
+G_BEGIN_DECLS
+
+#define SL_TYPE_HUB (sl_hub_get_type ())
+G_DECLARE_FINAL_TYPE (SlHub, sl_hub, SL, HUB, GObject)
+
+SlHub *sl_hub_new            (SlStore           *store);
+/* Takes over @stream (an upgraded connection) for the user of @claims. */
+void   sl_hub_accept         (SlHub             *self,
+                              GIOStream         *stream,
+                              const SlJwtClaims *claims);
+/* "class_started", "class_updated" or "class_ended" to every client; an
+ * ended or cancelled class's room closes. */
+void   sl_hub_class_changed  (SlHub             *self,
+                              const char        *event,
+                              const SlClass     *klass);
+/* Closes every connection with 1001 (going away). */
+void   sl_hub_shutdown       (SlHub             *self);
+guint  sl_hub_get_n_clients  (SlHub             *self);
+
+G_END_DECLS
