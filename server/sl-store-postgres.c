@@ -731,6 +731,537 @@ sl_store_postgres_rotate_refresh_token (SlStore     *store,
   return g_steal_pointer (&result);
 }
 
+/* Classes */
+
+/* Reads SL_STORE_CLASS_COLUMNS of @row. */
+static SlClass *
+sl_pg_read_class (const PGresult  *res,
+                  int              row,
+                  GError         **error)
+{
+  g_autoptr(SlClass) klass = g_new0 (SlClass, 1);
+  const char *state = PQgetvalue (res, row, 8);
+
+  klass->id = sl_pg_get_int (res, row, 0);
+  klass->owner_id = sl_pg_get_int (res, row, 1);
+  klass->owner_name = g_strdup (PQgetvalue (res, row, 2));
+  klass->title = g_strdup (PQgetvalue (res, row, 3));
+  klass->description = g_strdup (PQgetvalue (res, row, 4));
+  klass->scheduled_at = sl_pg_get_int (res, row, 5);
+  klass->duration_minutes = (gint) sl_pg_get_int (res, row, 6);
+  klass->is_public = sl_pg_get_bool (res, row, 7);
+  if (!sl_class_state_from_string (state, &klass->state))
+    {
+      g_set_error (error, SL_STORE_ERROR, SL_STORE_ERROR_FAILED,
+                   "Class %" G_GINT64_FORMAT " has an unknown state “%s”", klass->id, state);
+      return NULL;
+    }
+  /* NULL reads as "", which is 0: not yet. */
+  klass->started_at = sl_pg_get_int (res, row, 9);
+  klass->ended_at = sl_pg_get_int (res, row, 10);
+  klass->stream_key = g_strdup (PQgetvalue (res, row, 11));
+  klass->created_at = sl_pg_get_int (res, row, 12);
+  klass->updated_at = sl_pg_get_int (res, row, 13);
+  return g_steal_pointer (&klass);
+}
+
+static SlClass *
+sl_store_postgres_get_class (SlStore  *store,
+                             gint64    id,
+                             GError  **error)
+{
+  char id_buf[SL_PG_INT_SIZE];
+  const char *params[] = { sl_pg_int (id_buf, id) };
+  g_autoptr(PGresult) res = NULL;
+
+  res = sl_pg_exec (SL_STORE_POSTGRES (store),
+                    "SELECT " SL_STORE_CLASS_COLUMNS " FROM classes WHERE classes.id = $1",
+                    G_N_ELEMENTS (params), params, error);
+  if (res == NULL)
+    return NULL;
+  if (PQntuples (res) == 0)
+    {
+      g_set_error (error, SL_STORE_ERROR, SL_STORE_ERROR_NOT_FOUND,
+                   "No class %" G_GINT64_FORMAT, id);
+      return NULL;
+    }
+  return sl_pg_read_class (res, 0, error);
+}
+
+/* Runs a guarded write of class @id returning SL_STORE_CLASS_COLUMNS; no
+ * row back is NOT_FOUND or CONFLICT. */
+static SlClass *
+sl_pg_write_class (SlStorePostgres     *self,
+                   gint64               id,
+                   const char          *sql,
+                   int                  n_params,
+                   const char * const  *params,
+                   GError             **error)
+{
+  g_autoptr(PGresult) res = sl_pg_exec (self, sql, n_params, params, error);
+  g_autoptr(SlClass) klass = NULL;
+
+  if (res == NULL)
+    return NULL;
+  if (PQntuples (res) > 0)
+    return sl_pg_read_class (res, 0, error);
+
+  klass = sl_store_postgres_get_class (SL_STORE (self), id, error);
+  if (klass != NULL)
+    g_set_error (error, SL_STORE_ERROR, SL_STORE_ERROR_CONFLICT,
+                 "Class %" G_GINT64_FORMAT " is %s", id, sl_class_state_to_string (klass->state));
+  return NULL;
+}
+
+static SlClass *
+sl_store_postgres_create_class (SlStore        *store,
+                                const SlClass  *klass,
+                                gint64          now,
+                                GError        **error)
+{
+  char owner_buf[SL_PG_INT_SIZE], scheduled_buf[SL_PG_INT_SIZE];
+  char duration_buf[SL_PG_INT_SIZE], now_buf[SL_PG_INT_SIZE];
+  const char *params[] = {
+    sl_pg_int (owner_buf, klass->owner_id),
+    klass->title,
+    klass->description,
+    sl_pg_int (scheduled_buf, klass->scheduled_at),
+    sl_pg_int (duration_buf, klass->duration_minutes),
+    klass->is_public ? "true" : "false",
+    klass->stream_key,
+    sl_pg_int (now_buf, now),
+  };
+  g_autoptr(PGresult) res = NULL;
+  SlClass *created = NULL;
+
+  res = sl_pg_exec (SL_STORE_POSTGRES (store),
+                    "INSERT INTO classes (owner_id, title, description, scheduled_at,"
+                    " duration_minutes, is_public, state, stream_key, created_at, updated_at)"
+                    " VALUES ($1, $2, $3, $4, $5, $6, 'scheduled', $7, $8, $8)"
+                    " RETURNING " SL_STORE_CLASS_COLUMNS,
+                    G_N_ELEMENTS (params), params, error);
+  if (res != NULL && PQntuples (res) == 0)
+    g_set_error (error, SL_STORE_ERROR, SL_STORE_ERROR_FAILED, "No row came back");
+  else if (res != NULL)
+    created = sl_pg_read_class (res, 0, error);
+  if (created == NULL)
+    g_prefix_error (error, "Could not create class “%s”: ", klass->title);
+  return created;
+}
+
+static SlClassPage *
+sl_store_postgres_list_classes (SlStore      *store,
+                                SlClassList   which,
+                                guint         limit,
+                                guint         offset,
+                                GError      **error)
+{
+  static const struct {
+    const char *count;
+    const char *rows;
+  } queries[] = {
+    [SL_CLASS_LIST_LIVE] = {
+      "SELECT count(*) FROM classes" SL_STORE_CLASS_LIVE_WHERE,
+      "SELECT " SL_STORE_CLASS_COLUMNS " FROM classes" SL_STORE_CLASS_LIVE_WHERE
+      SL_STORE_CLASS_LIVE_ORDER " LIMIT $1 OFFSET $2",
+    },
+    [SL_CLASS_LIST_UPCOMING] = {
+      "SELECT count(*) FROM classes" SL_STORE_CLASS_UPCOMING_WHERE,
+      "SELECT " SL_STORE_CLASS_COLUMNS " FROM classes" SL_STORE_CLASS_UPCOMING_WHERE
+      SL_STORE_CLASS_UPCOMING_ORDER " LIMIT $1 OFFSET $2",
+    },
+    [SL_CLASS_LIST_PAST] = {
+      "SELECT count(*) FROM classes" SL_STORE_CLASS_PAST_WHERE,
+      "SELECT " SL_STORE_CLASS_COLUMNS " FROM classes" SL_STORE_CLASS_PAST_WHERE
+      SL_STORE_CLASS_PAST_ORDER " LIMIT $1 OFFSET $2",
+    },
+  };
+  SlStorePostgres *self = SL_STORE_POSTGRES (store);
+  char limit_buf[SL_PG_INT_SIZE], offset_buf[SL_PG_INT_SIZE];
+  /* A NULL limit is LIMIT ALL. */
+  const char *params[] = {
+    limit > 0 ? sl_pg_int (limit_buf, limit) : NULL,
+    sl_pg_int (offset_buf, offset),
+  };
+  g_autoptr(SlClassPage) page = g_new0 (SlClassPage, 1);
+  g_autoptr(PGresult) count = NULL;
+  g_autoptr(PGresult) rows = NULL;
+
+  if ((guint) which >= G_N_ELEMENTS (queries))
+    {
+      g_set_error (error, SL_STORE_ERROR, SL_STORE_ERROR_INVALID, "Unknown class list %d",
+                   (int) which);
+      return NULL;
+    }
+  page->classes = g_ptr_array_new_with_free_func ((GDestroyNotify) sl_class_free);
+
+  count = sl_pg_exec (self, queries[which].count, 0, NULL, error);
+  if (count == NULL)
+    return NULL;
+  page->total = sl_pg_get_int (count, 0, 0);
+
+  rows = sl_pg_exec (self, queries[which].rows, G_N_ELEMENTS (params), params, error);
+  if (rows == NULL)
+    return NULL;
+  for (int i = 0; i < PQntuples (rows); i++)
+    {
+      SlClass *klass = sl_pg_read_class (rows, i, error);
+
+      if (klass == NULL)
+        return NULL;
+      g_ptr_array_add (page->classes, klass);
+    }
+  return g_steal_pointer (&page);
+}
+
+static SlClass *
+sl_store_postgres_update_class (SlStore        *store,
+                                gint64          id,
+                                SlClassFields   fields,
+                                const SlClass  *values,
+                                SlClassState    allowed,
+                                gint64          now,
+                                GError        **error)
+{
+  char id_buf[SL_PG_INT_SIZE], scheduled_buf[SL_PG_INT_SIZE];
+  char duration_buf[SL_PG_INT_SIZE], now_buf[SL_PG_INT_SIZE];
+  const char *states[SL_STORE_N_CLASS_STATES];
+  const char *params[12];
+  SlClass *updated;
+
+  _sl_store_state_names (allowed, states);
+  /* A NULL parameter keeps the column as it is. */
+  params[0] = sl_pg_int (id_buf, id);
+  params[1] = (fields & SL_CLASS_FIELD_TITLE) ? values->title : NULL;
+  params[2] = (fields & SL_CLASS_FIELD_DESCRIPTION) ? values->description : NULL;
+  params[3] = (fields & SL_CLASS_FIELD_SCHEDULED_AT)
+              ? sl_pg_int (scheduled_buf, values->scheduled_at) : NULL;
+  params[4] = (fields & SL_CLASS_FIELD_DURATION)
+              ? sl_pg_int (duration_buf, values->duration_minutes) : NULL;
+  params[5] = (fields & SL_CLASS_FIELD_PUBLIC) ? (values->is_public ? "true" : "false") : NULL;
+  params[6] = (fields & SL_CLASS_FIELD_STREAM_KEY) ? values->stream_key : NULL;
+  params[7] = sl_pg_int (now_buf, now);
+  for (guint i = 0; i < SL_STORE_N_CLASS_STATES; i++)
+    params[8 + i] = states[i];
+
+  /* One statement: the state is checked on the row being written (a
+   * concurrent writer's change is seen before the check). */
+  updated = sl_pg_write_class (SL_STORE_POSTGRES (store), id,
+                               "UPDATE classes SET"
+                               " title = coalesce($2, title),"
+                               " description = coalesce($3, description),"
+                               " scheduled_at = coalesce($4::bigint, scheduled_at),"
+                               " duration_minutes = coalesce($5::integer, duration_minutes),"
+                               " is_public = coalesce($6::boolean, is_public),"
+                               " stream_key = coalesce($7, stream_key),"
+                               " updated_at = $8"
+                               " WHERE id = $1 AND state IN ($9, $10, $11, $12)"
+                               " RETURNING " SL_STORE_CLASS_COLUMNS,
+                               G_N_ELEMENTS (params), params, error);
+  if (updated == NULL)
+    g_prefix_error (error, "Could not update class %" G_GINT64_FORMAT ": ", id);
+  return updated;
+}
+
+static SlClass *
+sl_store_postgres_set_class_state (SlStore       *store,
+                                   gint64         id,
+                                   SlClassState   allowed,
+                                   SlClassState   to,
+                                   gint64         now,
+                                   GError       **error)
+{
+  char id_buf[SL_PG_INT_SIZE], now_buf[SL_PG_INT_SIZE];
+  const char *states[SL_STORE_N_CLASS_STATES];
+  const char *params[9];
+  SlClass *updated;
+
+  _sl_store_state_names (allowed, states);
+  sl_pg_int (now_buf, now);
+  params[0] = sl_pg_int (id_buf, id);
+  params[1] = sl_class_state_to_string (to);
+  /* Going live starts the clock; ending or cancelling stops it; a class
+   * live or scheduled again has no end (yet). */
+  params[2] = to == SL_CLASS_LIVE ? now_buf : NULL;
+  params[3] = (to == SL_CLASS_ENDED || to == SL_CLASS_CANCELLED) ? now_buf : NULL;
+  params[4] = now_buf;
+  for (guint i = 0; i < SL_STORE_N_CLASS_STATES; i++)
+    params[5 + i] = states[i];
+
+  updated = sl_pg_write_class (SL_STORE_POSTGRES (store), id,
+                               "UPDATE classes SET"
+                               " state = $2,"
+                               " started_at = coalesce($3::bigint, started_at),"
+                               " ended_at = $4::bigint,"
+                               " updated_at = $5"
+                               " WHERE id = $1 AND state IN ($6, $7, $8, $9)"
+                               " RETURNING " SL_STORE_CLASS_COLUMNS,
+                               G_N_ELEMENTS (params), params, error);
+  if (updated == NULL)
+    g_prefix_error (error, "Could not make class %" G_GINT64_FORMAT " %s: ",
+                    id, sl_class_state_to_string (to));
+  return updated;
+}
+
+/* Chat and mutes */
+
+/* Reads SL_STORE_CHAT_COLUMNS of @row. */
+static SlChatMessage *
+sl_pg_read_chat_message (const PGresult *res,
+                         int             row)
+{
+  SlChatMessage *message = g_new0 (SlChatMessage, 1);
+
+  message->id = sl_pg_get_int (res, row, 0);
+  message->class_id = sl_pg_get_int (res, row, 1);
+  message->user_id = sl_pg_get_int (res, row, 2);
+  message->display_name = g_strdup (PQgetvalue (res, row, 3));
+  message->text = g_strdup (PQgetvalue (res, row, 4));
+  message->created_at = sl_pg_get_int (res, row, 5);
+  return message;
+}
+
+static SlChatMessage *
+sl_store_postgres_add_chat_message (SlStore     *store,
+                                    gint64       class_id,
+                                    gint64       user_id,
+                                    const char  *text,
+                                    gint64       now,
+                                    GError     **error)
+{
+  char class_buf[SL_PG_INT_SIZE], user_buf[SL_PG_INT_SIZE], now_buf[SL_PG_INT_SIZE];
+  const char *params[] = {
+    sl_pg_int (class_buf, class_id),
+    sl_pg_int (user_buf, user_id),
+    text,
+    sl_pg_int (now_buf, now),
+  };
+  g_autoptr(PGresult) res = NULL;
+
+  res = sl_pg_exec (SL_STORE_POSTGRES (store),
+                    "INSERT INTO chat_messages (class_id, user_id, text, created_at)"
+                    " VALUES ($1, $2, $3, $4)"
+                    " RETURNING " SL_STORE_CHAT_COLUMNS,
+                    G_N_ELEMENTS (params), params, error);
+  if (res == NULL || PQntuples (res) == 0)
+    {
+      if (res != NULL)
+        g_set_error (error, SL_STORE_ERROR, SL_STORE_ERROR_FAILED, "No row came back");
+      g_prefix_error (error, "Could not add a message to class %" G_GINT64_FORMAT ": ",
+                      class_id);
+      return NULL;
+    }
+  return sl_pg_read_chat_message (res, 0);
+}
+
+static GPtrArray *
+sl_store_postgres_list_chat_messages (SlStore  *store,
+                                      gint64    class_id,
+                                      gint64    before_id,
+                                      guint     limit,
+                                      GError  **error)
+{
+  char class_buf[SL_PG_INT_SIZE], before_buf[SL_PG_INT_SIZE], limit_buf[SL_PG_INT_SIZE];
+  const char *params[] = {
+    sl_pg_int (class_buf, class_id),
+    sl_pg_int (before_buf, before_id),
+    limit > 0 ? sl_pg_int (limit_buf, limit) : NULL,
+  };
+  g_autoptr(PGresult) res = NULL;
+  GPtrArray *messages;
+
+  /* The newest @limit before @before_id, then turned oldest first. */
+  res = sl_pg_exec (SL_STORE_POSTGRES (store),
+                    "SELECT * FROM ("
+                    " SELECT " SL_STORE_CHAT_COLUMNS " FROM chat_messages"
+                    " WHERE chat_messages.class_id = $1"
+                    " AND chat_messages.deleted_at IS NULL"
+                    " AND ($2::bigint = 0 OR chat_messages.id < $2::bigint)"
+                    " ORDER BY chat_messages.id DESC LIMIT $3::bigint"
+                    ") AS newest ORDER BY 1 ASC",
+                    G_N_ELEMENTS (params), params, error);
+  if (res == NULL)
+    return NULL;
+  messages = g_ptr_array_new_full (PQntuples (res), (GDestroyNotify) sl_chat_message_free);
+  for (int i = 0; i < PQntuples (res); i++)
+    g_ptr_array_add (messages, sl_pg_read_chat_message (res, i));
+  return messages;
+}
+
+static gboolean
+sl_store_postgres_delete_chat_message (SlStore  *store,
+                                       gint64    class_id,
+                                       gint64    message_id,
+                                       gint64    deleted_by,
+                                       gint64    now,
+                                       GError  **error)
+{
+  char class_buf[SL_PG_INT_SIZE], message_buf[SL_PG_INT_SIZE];
+  char by_buf[SL_PG_INT_SIZE], now_buf[SL_PG_INT_SIZE];
+  const char *params[] = {
+    sl_pg_int (class_buf, class_id),
+    sl_pg_int (message_buf, message_id),
+    sl_pg_int (by_buf, deleted_by),
+    sl_pg_int (now_buf, now),
+  };
+  g_autoptr(PGresult) res = NULL;
+
+  res = sl_pg_exec (SL_STORE_POSTGRES (store),
+                    "UPDATE chat_messages SET deleted_at = $4, deleted_by = $3"
+                    " WHERE id = $2 AND class_id = $1 AND deleted_at IS NULL",
+                    G_N_ELEMENTS (params), params, error);
+  if (res == NULL)
+    {
+      g_prefix_error (error, "Could not delete message %" G_GINT64_FORMAT ": ", message_id);
+      return FALSE;
+    }
+  if (g_strcmp0 (PQcmdTuples (res), "0") == 0)
+    {
+      g_set_error (error, SL_STORE_ERROR, SL_STORE_ERROR_NOT_FOUND,
+                   "No message %" G_GINT64_FORMAT " in class %" G_GINT64_FORMAT,
+                   message_id, class_id);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+sl_store_postgres_set_muted (SlStore   *store,
+                             gint64     class_id,
+                             gint64     user_id,
+                             gboolean   muted,
+                             gint64     by,
+                             gint64     now,
+                             GError   **error)
+{
+  char class_buf[SL_PG_INT_SIZE], user_buf[SL_PG_INT_SIZE];
+  char by_buf[SL_PG_INT_SIZE], now_buf[SL_PG_INT_SIZE];
+  const char *params[] = {
+    sl_pg_int (class_buf, class_id),
+    sl_pg_int (user_buf, user_id),
+    sl_pg_int (by_buf, by),
+    sl_pg_int (now_buf, now),
+  };
+  gboolean ok;
+
+  if (muted)
+    ok = sl_pg_command (SL_STORE_POSTGRES (store),
+                        "INSERT INTO class_mutes (class_id, user_id, muted_by, created_at)"
+                        " VALUES ($1, $2, $3, $4)"
+                        " ON CONFLICT (class_id, user_id) DO NOTHING",
+                        4, params, error);
+  else
+    ok = sl_pg_command (SL_STORE_POSTGRES (store),
+                        "DELETE FROM class_mutes WHERE class_id = $1 AND user_id = $2",
+                        2, params, error);
+  if (!ok)
+    g_prefix_error (error, "Could not %s user %" G_GINT64_FORMAT " in class %" G_GINT64_FORMAT
+                    ": ", muted ? "mute" : "unmute", user_id, class_id);
+  return ok;
+}
+
+static GArray *
+sl_store_postgres_list_muted (SlStore  *store,
+                              gint64    class_id,
+                              GError  **error)
+{
+  char class_buf[SL_PG_INT_SIZE];
+  const char *params[] = { sl_pg_int (class_buf, class_id) };
+  g_autoptr(PGresult) res = NULL;
+  GArray *ids;
+
+  res = sl_pg_exec (SL_STORE_POSTGRES (store),
+                    "SELECT user_id FROM class_mutes WHERE class_id = $1 ORDER BY user_id",
+                    G_N_ELEMENTS (params), params, error);
+  if (res == NULL)
+    return NULL;
+  ids = g_array_sized_new (FALSE, FALSE, sizeof (gint64), PQntuples (res));
+  for (int i = 0; i < PQntuples (res); i++)
+    {
+      gint64 id = sl_pg_get_int (res, i, 0);
+
+      g_array_append_val (ids, id);
+    }
+  return ids;
+}
+
+/* Hands */
+
+static GPtrArray *
+sl_store_postgres_list_hands (SlStore  *store,
+                              gint64    class_id,
+                              GError  **error)
+{
+  char class_buf[SL_PG_INT_SIZE];
+  const char *params[] = { sl_pg_int (class_buf, class_id) };
+  g_autoptr(PGresult) res = NULL;
+  GPtrArray *hands;
+
+  res = sl_pg_exec (SL_STORE_POSTGRES (store),
+                    "SELECT h.user_id, u.display_name, h.raised_at"
+                    " FROM hands h JOIN users u ON u.id = h.user_id"
+                    " WHERE h.class_id = $1 ORDER BY h.seq",
+                    G_N_ELEMENTS (params), params, error);
+  if (res == NULL)
+    return NULL;
+  hands = g_ptr_array_new_full (PQntuples (res), (GDestroyNotify) sl_hand_free);
+  for (int i = 0; i < PQntuples (res); i++)
+    {
+      SlHand *hand = g_new0 (SlHand, 1);
+
+      hand->user_id = sl_pg_get_int (res, i, 0);
+      hand->display_name = g_strdup (PQgetvalue (res, i, 1));
+      hand->raised_at = sl_pg_get_int (res, i, 2);
+      g_ptr_array_add (hands, hand);
+    }
+  return hands;
+}
+
+static GPtrArray *
+sl_store_postgres_raise_hand (SlStore  *store,
+                              gint64    class_id,
+                              gint64    user_id,
+                              gint64    now,
+                              GError  **error)
+{
+  char class_buf[SL_PG_INT_SIZE], user_buf[SL_PG_INT_SIZE], now_buf[SL_PG_INT_SIZE];
+  const char *params[] = {
+    sl_pg_int (class_buf, class_id),
+    sl_pg_int (user_buf, user_id),
+    sl_pg_int (now_buf, now),
+  };
+
+  /* seq (an identity) puts it last; a hand already up keeps its place. */
+  if (!sl_pg_command (SL_STORE_POSTGRES (store),
+                      "INSERT INTO hands (class_id, user_id, raised_at) VALUES ($1, $2, $3)"
+                      " ON CONFLICT (class_id, user_id) DO NOTHING",
+                      G_N_ELEMENTS (params), params, error))
+    {
+      g_prefix_error (error, "Could not raise a hand in class %" G_GINT64_FORMAT ": ", class_id);
+      return NULL;
+    }
+  return sl_store_postgres_list_hands (store, class_id, error);
+}
+
+static GPtrArray *
+sl_store_postgres_lower_hand (SlStore  *store,
+                              gint64    class_id,
+                              gint64    user_id,
+                              GError  **error)
+{
+  char class_buf[SL_PG_INT_SIZE], user_buf[SL_PG_INT_SIZE];
+  const char *params[] = {
+    sl_pg_int (class_buf, class_id),
+    sl_pg_int (user_buf, user_id),
+  };
+
+  if (!sl_pg_command (SL_STORE_POSTGRES (store),
+                      "DELETE FROM hands WHERE class_id = $1 AND user_id = $2",
+                      G_N_ELEMENTS (params), params, error))
+    return NULL;
+  return sl_store_postgres_list_hands (store, class_id, error);
+}
+
 /* GObject */
 
 static void
@@ -771,6 +1302,19 @@ sl_store_postgres_store_iface_init (SlStoreInterface *iface)
   iface->rotate_refresh_token = sl_store_postgres_rotate_refresh_token;
   iface->revoke_session = sl_store_postgres_revoke_session;
   iface->revoke_user_sessions = sl_store_postgres_revoke_user_sessions;
+  iface->create_class = sl_store_postgres_create_class;
+  iface->get_class = sl_store_postgres_get_class;
+  iface->list_classes = sl_store_postgres_list_classes;
+  iface->update_class = sl_store_postgres_update_class;
+  iface->set_class_state = sl_store_postgres_set_class_state;
+  iface->add_chat_message = sl_store_postgres_add_chat_message;
+  iface->list_chat_messages = sl_store_postgres_list_chat_messages;
+  iface->delete_chat_message = sl_store_postgres_delete_chat_message;
+  iface->set_muted = sl_store_postgres_set_muted;
+  iface->list_muted = sl_store_postgres_list_muted;
+  iface->raise_hand = sl_store_postgres_raise_hand;
+  iface->lower_hand = sl_store_postgres_lower_hand;
+  iface->list_hands = sl_store_postgres_list_hands;
 }
 
 SlStorePostgres *

@@ -18,6 +18,38 @@ G_BEGIN_DECLS
   "u.created_at, u.updated_at"
 #define SL_STORE_N_USER_COLUMNS 8
 
+/* The columns every class query selects (FROM classes, or RETURNING from a
+ * write to it), in the order the row readers expect; the owner's display
+ * name comes from a correlated subquery so that one list serves both. */
+#define SL_STORE_CLASS_COLUMNS \
+  "classes.id, classes.owner_id," \
+  " (SELECT users.display_name FROM users WHERE users.id = classes.owner_id)," \
+  " classes.title, classes.description, classes.scheduled_at," \
+  " classes.duration_minutes, classes.is_public, classes.state, classes.started_at," \
+  " classes.ended_at, classes.stream_key, classes.created_at, classes.updated_at"
+#define SL_STORE_N_CLASS_COLUMNS 14
+
+/* The same for chat messages (FROM chat_messages or RETURNING). */
+#define SL_STORE_CHAT_COLUMNS \
+  "chat_messages.id, chat_messages.class_id, chat_messages.user_id," \
+  " (SELECT users.display_name FROM users WHERE users.id = chat_messages.user_id)," \
+  " chat_messages.text, chat_messages.created_at"
+
+/* What the three class lists select and how they sort (SlClassList). */
+#define SL_STORE_CLASS_LIVE_WHERE     " WHERE classes.state = 'live'"
+#define SL_STORE_CLASS_LIVE_ORDER     " ORDER BY classes.started_at DESC, classes.id DESC"
+#define SL_STORE_CLASS_UPCOMING_WHERE " WHERE classes.state = 'scheduled'"
+#define SL_STORE_CLASS_UPCOMING_ORDER " ORDER BY classes.scheduled_at ASC, classes.id ASC"
+#define SL_STORE_CLASS_PAST_WHERE     " WHERE classes.state IN ('ended', 'cancelled')"
+#define SL_STORE_CLASS_PAST_ORDER \
+  " ORDER BY coalesce(classes.ended_at, classes.updated_at) DESC, classes.id DESC"
+
+/* The names of the states in @states, in flag order, NULL for the rest: the
+ * parameters of a "state IN (?, ?, ?, ?)". */
+#define SL_STORE_N_CLASS_STATES 4
+void        _sl_store_state_names       (SlClassState      states,
+                                         const char       *names[SL_STORE_N_CLASS_STATES]);
+
 typedef struct {
   guint  version;   /* the NNNN of the file name */
   char  *name;      /* "0001_accounts.sql" */

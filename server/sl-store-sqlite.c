@@ -784,6 +784,625 @@ sl_store_sqlite_rotate_refresh_token (SlStore     *store,
   return g_steal_pointer (&result);
 }
 
+/* Classes */
+
+/* Reads SL_STORE_CLASS_COLUMNS. */
+static SlClass *
+sl_sqlite_read_class (sqlite3_stmt  *stmt,
+                      GError       **error)
+{
+  g_autoptr(SlClass) klass = g_new0 (SlClass, 1);
+  const char *state = (const char *) sqlite3_column_text (stmt, 8);
+
+  klass->id = sqlite3_column_int64 (stmt, 0);
+  klass->owner_id = sqlite3_column_int64 (stmt, 1);
+  klass->owner_name = sl_sqlite_column_dup (stmt, 2);
+  klass->title = sl_sqlite_column_dup (stmt, 3);
+  klass->description = sl_sqlite_column_dup (stmt, 4);
+  klass->scheduled_at = sqlite3_column_int64 (stmt, 5);
+  klass->duration_minutes = sqlite3_column_int (stmt, 6);
+  klass->is_public = sqlite3_column_int (stmt, 7) != 0;
+  if (!sl_class_state_from_string (state, &klass->state))
+    {
+      g_set_error (error, SL_STORE_ERROR, SL_STORE_ERROR_FAILED,
+                   "Class %" G_GINT64_FORMAT " has an unknown state “%s”",
+                   klass->id, state != NULL ? state : "");
+      return NULL;
+    }
+  klass->started_at = sqlite3_column_int64 (stmt, 9);
+  klass->ended_at = sqlite3_column_int64 (stmt, 10);
+  klass->stream_key = sl_sqlite_column_dup (stmt, 11);
+  klass->created_at = sqlite3_column_int64 (stmt, 12);
+  klass->updated_at = sqlite3_column_int64 (stmt, 13);
+  return g_steal_pointer (&klass);
+}
+
+/* Runs a statement that returns at most one class row; SQLITE_DONE (no
+ * row) is 0 with no error set, for the caller to explain. */
+static SlClass *
+sl_sqlite_step_class (SlStoreSqlite  *self,
+                      sqlite3_stmt   *stmt,
+                      gboolean       *found,
+                      GError        **error)
+{
+  *found = FALSE;
+  switch (sl_sqlite_step (self, stmt, error))
+    {
+    case SQLITE_ROW:
+      *found = TRUE;
+      return sl_sqlite_read_class (stmt, error);
+    default:
+      return NULL;
+    }
+}
+
+static SlClass *
+sl_store_sqlite_get_class (SlStore  *store,
+                           gint64    id,
+                           GError  **error)
+{
+  SlStoreSqlite *self = SL_STORE_SQLITE (store);
+  g_autoptr(SlSqliteCachedStmt) stmt = NULL;
+  g_autoptr(GError) local_error = NULL;
+  SlClass *klass;
+  gboolean found;
+
+  stmt = sl_sqlite_prepare (self,
+                            "SELECT " SL_STORE_CLASS_COLUMNS " FROM classes WHERE classes.id = ?1",
+                            error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, id);
+  klass = sl_sqlite_step_class (self, stmt, &found, &local_error);
+  if (local_error != NULL)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  else if (!found)
+    g_set_error (error, SL_STORE_ERROR, SL_STORE_ERROR_NOT_FOUND,
+                 "No class %" G_GINT64_FORMAT, id);
+  return klass;
+}
+
+/* After a guarded write changed no row: NOT_FOUND or CONFLICT. */
+static void
+sl_sqlite_explain_unchanged (SlStoreSqlite  *self,
+                             gint64          id,
+                             GError        **error)
+{
+  g_autoptr(SlClass) klass = sl_store_sqlite_get_class (SL_STORE (self), id, error);
+
+  if (klass != NULL)
+    g_set_error (error, SL_STORE_ERROR, SL_STORE_ERROR_CONFLICT,
+                 "Class %" G_GINT64_FORMAT " is %s", id, sl_class_state_to_string (klass->state));
+}
+
+static SlClass *
+sl_store_sqlite_create_class (SlStore        *store,
+                              const SlClass  *klass,
+                              gint64          now,
+                              GError        **error)
+{
+  SlStoreSqlite *self = SL_STORE_SQLITE (store);
+  g_autoptr(SlSqliteCachedStmt) stmt = NULL;
+  g_autoptr(GError) local_error = NULL;
+  SlClass *created;
+  gboolean found;
+
+  stmt = sl_sqlite_prepare (self,
+                            "INSERT INTO classes (owner_id, title, description, scheduled_at,"
+                            " duration_minutes, is_public, state, stream_key, created_at,"
+                            " updated_at)"
+                            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'scheduled', ?7, ?8, ?8)"
+                            " RETURNING " SL_STORE_CLASS_COLUMNS,
+                            error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, klass->owner_id);
+  sl_sqlite_bind_text (stmt, 2, klass->title);
+  sl_sqlite_bind_text (stmt, 3, klass->description);
+  sqlite3_bind_int64 (stmt, 4, klass->scheduled_at);
+  sqlite3_bind_int (stmt, 5, klass->duration_minutes);
+  sqlite3_bind_int (stmt, 6, klass->is_public ? 1 : 0);
+  sl_sqlite_bind_text (stmt, 7, klass->stream_key);
+  sqlite3_bind_int64 (stmt, 8, now);
+
+  created = sl_sqlite_step_class (self, stmt, &found, &local_error);
+  if (local_error == NULL && !found)
+    g_set_error (&local_error, SL_STORE_ERROR, SL_STORE_ERROR_FAILED, "No row came back");
+  if (local_error != NULL)
+    {
+      g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
+                                  "Could not create class “%s”: ", klass->title);
+      return NULL;
+    }
+  return created;
+}
+
+static SlClassPage *
+sl_store_sqlite_list_classes (SlStore      *store,
+                              SlClassList   which,
+                              guint         limit,
+                              guint         offset,
+                              GError      **error)
+{
+  static const struct {
+    const char *count;
+    const char *rows;
+  } queries[] = {
+    [SL_CLASS_LIST_LIVE] = {
+      "SELECT count(*) FROM classes" SL_STORE_CLASS_LIVE_WHERE,
+      "SELECT " SL_STORE_CLASS_COLUMNS " FROM classes" SL_STORE_CLASS_LIVE_WHERE
+      SL_STORE_CLASS_LIVE_ORDER " LIMIT ?1 OFFSET ?2",
+    },
+    [SL_CLASS_LIST_UPCOMING] = {
+      "SELECT count(*) FROM classes" SL_STORE_CLASS_UPCOMING_WHERE,
+      "SELECT " SL_STORE_CLASS_COLUMNS " FROM classes" SL_STORE_CLASS_UPCOMING_WHERE
+      SL_STORE_CLASS_UPCOMING_ORDER " LIMIT ?1 OFFSET ?2",
+    },
+    [SL_CLASS_LIST_PAST] = {
+      "SELECT count(*) FROM classes" SL_STORE_CLASS_PAST_WHERE,
+      "SELECT " SL_STORE_CLASS_COLUMNS " FROM classes" SL_STORE_CLASS_PAST_WHERE
+      SL_STORE_CLASS_PAST_ORDER " LIMIT ?1 OFFSET ?2",
+    },
+  };
+  SlStoreSqlite *self = SL_STORE_SQLITE (store);
+  g_autoptr(SlClassPage) page = g_new0 (SlClassPage, 1);
+  int rc;
+
+  if ((guint) which >= G_N_ELEMENTS (queries))
+    {
+      g_set_error (error, SL_STORE_ERROR, SL_STORE_ERROR_INVALID, "Unknown class list %d",
+                   (int) which);
+      return NULL;
+    }
+  page->classes = g_ptr_array_new_with_free_func ((GDestroyNotify) sl_class_free);
+
+  {
+    g_autoptr(SlSqliteCachedStmt) stmt = sl_sqlite_prepare (self, queries[which].count, error);
+
+    if (stmt == NULL || sl_sqlite_step (self, stmt, error) != SQLITE_ROW)
+      return NULL;
+    page->total = sqlite3_column_int64 (stmt, 0);
+  }
+
+  {
+    g_autoptr(SlSqliteCachedStmt) stmt = sl_sqlite_prepare (self, queries[which].rows, error);
+
+    if (stmt == NULL)
+      return NULL;
+    sqlite3_bind_int64 (stmt, 1, limit > 0 ? (gint64) limit : -1);
+    sqlite3_bind_int64 (stmt, 2, offset);
+    while ((rc = sl_sqlite_step (self, stmt, error)) == SQLITE_ROW)
+      {
+        SlClass *klass = sl_sqlite_read_class (stmt, error);
+
+        if (klass == NULL)
+          return NULL;
+        g_ptr_array_add (page->classes, klass);
+      }
+    if (rc == 0)
+      return NULL;
+  }
+  return g_steal_pointer (&page);
+}
+
+/* Binds the names of @allowed to ?@first … ?@first+3. */
+static void
+sl_sqlite_bind_states (sqlite3_stmt *stmt,
+                       int           first,
+                       SlClassState  allowed)
+{
+  const char *names[SL_STORE_N_CLASS_STATES];
+
+  _sl_store_state_names (allowed, names);
+  for (int i = 0; i < SL_STORE_N_CLASS_STATES; i++)
+    sl_sqlite_bind_text (stmt, first + i, names[i]);
+}
+
+static SlClass *
+sl_store_sqlite_update_class (SlStore        *store,
+                              gint64          id,
+                              SlClassFields   fields,
+                              const SlClass  *values,
+                              SlClassState    allowed,
+                              gint64          now,
+                              GError        **error)
+{
+  SlStoreSqlite *self = SL_STORE_SQLITE (store);
+  g_autoptr(SlSqliteCachedStmt) stmt = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(SlClass) updated = NULL;
+  gboolean found;
+
+  /* One statement: the state is checked where the row is written.  A NULL
+   * parameter keeps the column as it is. */
+  stmt = sl_sqlite_prepare (self,
+                            "UPDATE classes SET"
+                            " title = coalesce(?2, title),"
+                            " description = coalesce(?3, description),"
+                            " scheduled_at = coalesce(?4, scheduled_at),"
+                            " duration_minutes = coalesce(?5, duration_minutes),"
+                            " is_public = coalesce(?6, is_public),"
+                            " stream_key = coalesce(?7, stream_key),"
+                            " updated_at = ?8"
+                            " WHERE id = ?1 AND state IN (?9, ?10, ?11, ?12)"
+                            " RETURNING " SL_STORE_CLASS_COLUMNS,
+                            error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, id);
+  if (fields & SL_CLASS_FIELD_TITLE)
+    sl_sqlite_bind_text (stmt, 2, values->title);
+  if (fields & SL_CLASS_FIELD_DESCRIPTION)
+    sl_sqlite_bind_text (stmt, 3, values->description);
+  if (fields & SL_CLASS_FIELD_SCHEDULED_AT)
+    sqlite3_bind_int64 (stmt, 4, values->scheduled_at);
+  if (fields & SL_CLASS_FIELD_DURATION)
+    sqlite3_bind_int (stmt, 5, values->duration_minutes);
+  if (fields & SL_CLASS_FIELD_PUBLIC)
+    sqlite3_bind_int (stmt, 6, values->is_public ? 1 : 0);
+  if (fields & SL_CLASS_FIELD_STREAM_KEY)
+    sl_sqlite_bind_text (stmt, 7, values->stream_key);
+  sqlite3_bind_int64 (stmt, 8, now);
+  sl_sqlite_bind_states (stmt, 9, allowed);
+
+  updated = sl_sqlite_step_class (self, stmt, &found, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
+                                  "Could not update class %" G_GINT64_FORMAT ": ", id);
+      return NULL;
+    }
+  if (!found)
+    {
+      /* Done with the write before reading again. */
+      g_clear_pointer (&stmt, sl_sqlite_cached_stmt_release);
+      sl_sqlite_explain_unchanged (self, id, error);
+      return NULL;
+    }
+  return g_steal_pointer (&updated);
+}
+
+static SlClass *
+sl_store_sqlite_set_class_state (SlStore       *store,
+                                 gint64         id,
+                                 SlClassState   allowed,
+                                 SlClassState   to,
+                                 gint64         now,
+                                 GError       **error)
+{
+  SlStoreSqlite *self = SL_STORE_SQLITE (store);
+  g_autoptr(SlSqliteCachedStmt) stmt = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(SlClass) updated = NULL;
+  gboolean found;
+
+  /* Going live starts the clock; ending or cancelling stops it; a class
+   * live or scheduled again has no end (yet). */
+  stmt = sl_sqlite_prepare (self,
+                            "UPDATE classes SET"
+                            " state = ?2,"
+                            " started_at = coalesce(?3, started_at),"
+                            " ended_at = ?4,"
+                            " updated_at = ?5"
+                            " WHERE id = ?1 AND state IN (?6, ?7, ?8, ?9)"
+                            " RETURNING " SL_STORE_CLASS_COLUMNS,
+                            error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, id);
+  sl_sqlite_bind_text (stmt, 2, sl_class_state_to_string (to));
+  if (to == SL_CLASS_LIVE)
+    sqlite3_bind_int64 (stmt, 3, now);
+  if (to == SL_CLASS_ENDED || to == SL_CLASS_CANCELLED)
+    sqlite3_bind_int64 (stmt, 4, now);
+  sqlite3_bind_int64 (stmt, 5, now);
+  sl_sqlite_bind_states (stmt, 6, allowed);
+
+  updated = sl_sqlite_step_class (self, stmt, &found, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
+                                  "Could not make class %" G_GINT64_FORMAT " %s: ",
+                                  id, sl_class_state_to_string (to));
+      return NULL;
+    }
+  if (!found)
+    {
+      g_clear_pointer (&stmt, sl_sqlite_cached_stmt_release);
+      sl_sqlite_explain_unchanged (self, id, error);
+      return NULL;
+    }
+  return g_steal_pointer (&updated);
+}
+
+/* Chat and mutes */
+
+/* Reads SL_STORE_CHAT_COLUMNS. */
+static SlChatMessage *
+sl_sqlite_read_chat_message (sqlite3_stmt *stmt)
+{
+  SlChatMessage *message = g_new0 (SlChatMessage, 1);
+
+  message->id = sqlite3_column_int64 (stmt, 0);
+  message->class_id = sqlite3_column_int64 (stmt, 1);
+  message->user_id = sqlite3_column_int64 (stmt, 2);
+  message->display_name = sl_sqlite_column_dup (stmt, 3);
+  /* Byte for byte, NULs and all would not survive: text is text. */
+  message->text = sl_sqlite_column_dup (stmt, 4);
+  message->created_at = sqlite3_column_int64 (stmt, 5);
+  return message;
+}
+
+static SlChatMessage *
+sl_store_sqlite_add_chat_message (SlStore     *store,
+                                  gint64       class_id,
+                                  gint64       user_id,
+                                  const char  *text,
+                                  gint64       now,
+                                  GError     **error)
+{
+  SlStoreSqlite *self = SL_STORE_SQLITE (store);
+  g_autoptr(SlSqliteCachedStmt) stmt = NULL;
+
+  stmt = sl_sqlite_prepare (self,
+                            "INSERT INTO chat_messages (class_id, user_id, text, created_at)"
+                            " VALUES (?1, ?2, ?3, ?4)"
+                            " RETURNING " SL_STORE_CHAT_COLUMNS,
+                            error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, class_id);
+  sqlite3_bind_int64 (stmt, 2, user_id);
+  sl_sqlite_bind_text (stmt, 3, text);
+  sqlite3_bind_int64 (stmt, 4, now);
+
+  switch (sl_sqlite_step (self, stmt, error))
+    {
+    case SQLITE_ROW:
+      return sl_sqlite_read_chat_message (stmt);
+    case SQLITE_DONE:
+      g_set_error (error, SL_STORE_ERROR, SL_STORE_ERROR_FAILED, "The message was not stored");
+      return NULL;
+    default:
+      g_prefix_error (error, "Could not add a message to class %" G_GINT64_FORMAT ": ",
+                      class_id);
+      return NULL;
+    }
+}
+
+static GPtrArray *
+sl_store_sqlite_list_chat_messages (SlStore  *store,
+                                    gint64    class_id,
+                                    gint64    before_id,
+                                    guint     limit,
+                                    GError  **error)
+{
+  SlStoreSqlite *self = SL_STORE_SQLITE (store);
+  g_autoptr(SlSqliteCachedStmt) stmt = NULL;
+  g_autoptr(GPtrArray) messages = NULL;
+  int rc;
+
+  /* The newest @limit before @before_id, then turned oldest first. */
+  stmt = sl_sqlite_prepare (self,
+                            "SELECT * FROM ("
+                            " SELECT " SL_STORE_CHAT_COLUMNS " FROM chat_messages"
+                            " WHERE chat_messages.class_id = ?1"
+                            " AND chat_messages.deleted_at IS NULL"
+                            " AND (?2 = 0 OR chat_messages.id < ?2)"
+                            " ORDER BY chat_messages.id DESC LIMIT ?3"
+                            ") ORDER BY 1 ASC",
+                            error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, class_id);
+  sqlite3_bind_int64 (stmt, 2, before_id);
+  sqlite3_bind_int64 (stmt, 3, limit > 0 ? (gint64) limit : -1);
+
+  messages = g_ptr_array_new_with_free_func ((GDestroyNotify) sl_chat_message_free);
+  while ((rc = sl_sqlite_step (self, stmt, error)) == SQLITE_ROW)
+    g_ptr_array_add (messages, sl_sqlite_read_chat_message (stmt));
+  if (rc == 0)
+    return NULL;
+  return g_steal_pointer (&messages);
+}
+
+static gboolean
+sl_store_sqlite_delete_chat_message (SlStore  *store,
+                                     gint64    class_id,
+                                     gint64    message_id,
+                                     gint64    deleted_by,
+                                     gint64    now,
+                                     GError  **error)
+{
+  SlStoreSqlite *self = SL_STORE_SQLITE (store);
+  g_autoptr(SlSqliteCachedStmt) stmt = NULL;
+
+  stmt = sl_sqlite_prepare (self,
+                            "UPDATE chat_messages SET deleted_at = ?4, deleted_by = ?3"
+                            " WHERE id = ?2 AND class_id = ?1 AND deleted_at IS NULL",
+                            error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, class_id);
+  sqlite3_bind_int64 (stmt, 2, message_id);
+  sqlite3_bind_int64 (stmt, 3, deleted_by);
+  sqlite3_bind_int64 (stmt, 4, now);
+  if (!sl_sqlite_step (self, stmt, error))
+    {
+      g_prefix_error (error, "Could not delete message %" G_GINT64_FORMAT ": ", message_id);
+      return FALSE;
+    }
+  if (sqlite3_changes (self->db) == 0)
+    {
+      g_set_error (error, SL_STORE_ERROR, SL_STORE_ERROR_NOT_FOUND,
+                   "No message %" G_GINT64_FORMAT " in class %" G_GINT64_FORMAT,
+                   message_id, class_id);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+sl_store_sqlite_set_muted (SlStore   *store,
+                           gint64     class_id,
+                           gint64     user_id,
+                           gboolean   muted,
+                           gint64     by,
+                           gint64     now,
+                           GError   **error)
+{
+  SlStoreSqlite *self = SL_STORE_SQLITE (store);
+  g_autoptr(SlSqliteCachedStmt) stmt = NULL;
+
+  if (muted)
+    stmt = sl_sqlite_prepare (self,
+                              "INSERT INTO class_mutes (class_id, user_id, muted_by, created_at)"
+                              " VALUES (?1, ?2, ?3, ?4)"
+                              " ON CONFLICT (class_id, user_id) DO NOTHING",
+                              error);
+  else
+    stmt = sl_sqlite_prepare (self,
+                              "DELETE FROM class_mutes WHERE class_id = ?1 AND user_id = ?2",
+                              error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, class_id);
+  sqlite3_bind_int64 (stmt, 2, user_id);
+  if (muted)
+    {
+      sqlite3_bind_int64 (stmt, 3, by);
+      sqlite3_bind_int64 (stmt, 4, now);
+    }
+  if (!sl_sqlite_step (self, stmt, error))
+    {
+      g_prefix_error (error, "Could not %s user %" G_GINT64_FORMAT " in class %" G_GINT64_FORMAT
+                      ": ", muted ? "mute" : "unmute", user_id, class_id);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static GArray *
+sl_store_sqlite_list_muted (SlStore  *store,
+                            gint64    class_id,
+                            GError  **error)
+{
+  SlStoreSqlite *self = SL_STORE_SQLITE (store);
+  g_autoptr(SlSqliteCachedStmt) stmt = NULL;
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  int rc;
+
+  stmt = sl_sqlite_prepare (self,
+                            "SELECT user_id FROM class_mutes WHERE class_id = ?1 ORDER BY user_id",
+                            error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, class_id);
+  while ((rc = sl_sqlite_step (self, stmt, error)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+
+      g_array_append_val (ids, id);
+    }
+  if (rc == 0)
+    return NULL;
+  return g_steal_pointer (&ids);
+}
+
+/* Hands */
+
+static GPtrArray *
+sl_store_sqlite_list_hands (SlStore  *store,
+                            gint64    class_id,
+                            GError  **error)
+{
+  SlStoreSqlite *self = SL_STORE_SQLITE (store);
+  g_autoptr(SlSqliteCachedStmt) stmt = NULL;
+  g_autoptr(GPtrArray) hands = NULL;
+  int rc;
+
+  stmt = sl_sqlite_prepare (self,
+                            "SELECT h.user_id, u.display_name, h.raised_at"
+                            " FROM hands h JOIN users u ON u.id = h.user_id"
+                            " WHERE h.class_id = ?1 ORDER BY h.seq",
+                            error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, class_id);
+
+  hands = g_ptr_array_new_with_free_func ((GDestroyNotify) sl_hand_free);
+  while ((rc = sl_sqlite_step (self, stmt, error)) == SQLITE_ROW)
+    {
+      SlHand *hand = g_new0 (SlHand, 1);
+
+      hand->user_id = sqlite3_column_int64 (stmt, 0);
+      hand->display_name = sl_sqlite_column_dup (stmt, 1);
+      hand->raised_at = sqlite3_column_int64 (stmt, 2);
+      g_ptr_array_add (hands, hand);
+    }
+  if (rc == 0)
+    return NULL;
+  return g_steal_pointer (&hands);
+}
+
+static GPtrArray *
+sl_store_sqlite_raise_hand (SlStore  *store,
+                            gint64    class_id,
+                            gint64    user_id,
+                            gint64    now,
+                            GError  **error)
+{
+  SlStoreSqlite *self = SL_STORE_SQLITE (store);
+
+  {
+    g_autoptr(SlSqliteCachedStmt) stmt = NULL;
+
+    /* Last in the class's queue; a hand already up keeps its place.  One
+     * statement, so the max and the insert are one write. */
+    stmt = sl_sqlite_prepare (self,
+                              "INSERT INTO hands (class_id, user_id, raised_at, seq)"
+                              " SELECT ?1, ?2, ?3, coalesce(max(seq), 0) + 1"
+                              " FROM hands WHERE class_id = ?1"
+                              " ON CONFLICT (class_id, user_id) DO NOTHING",
+                              error);
+    if (stmt == NULL)
+      return NULL;
+    sqlite3_bind_int64 (stmt, 1, class_id);
+    sqlite3_bind_int64 (stmt, 2, user_id);
+    sqlite3_bind_int64 (stmt, 3, now);
+    if (!sl_sqlite_step (self, stmt, error))
+      {
+        g_prefix_error (error, "Could not raise a hand in class %" G_GINT64_FORMAT ": ",
+                        class_id);
+        return NULL;
+      }
+  }
+  return sl_store_sqlite_list_hands (store, class_id, error);
+}
+
+static GPtrArray *
+sl_store_sqlite_lower_hand (SlStore  *store,
+                            gint64    class_id,
+                            gint64    user_id,
+                            GError  **error)
+{
+  SlStoreSqlite *self = SL_STORE_SQLITE (store);
+
+  {
+    g_autoptr(SlSqliteCachedStmt) stmt = NULL;
+
+    stmt = sl_sqlite_prepare (self, "DELETE FROM hands WHERE class_id = ?1 AND user_id = ?2",
+                              error);
+    if (stmt == NULL)
+      return NULL;
+    sqlite3_bind_int64 (stmt, 1, class_id);
+    sqlite3_bind_int64 (stmt, 2, user_id);
+    if (!sl_sqlite_step (self, stmt, error))
+      return NULL;
+  }
+  return sl_store_sqlite_list_hands (store, class_id, error);
+}
+
 /* GObject */
 
 static void
@@ -827,6 +1446,19 @@ sl_store_sqlite_store_iface_init (SlStoreInterface *iface)
   iface->rotate_refresh_token = sl_store_sqlite_rotate_refresh_token;
   iface->revoke_session = sl_store_sqlite_revoke_session;
   iface->revoke_user_sessions = sl_store_sqlite_revoke_user_sessions;
+  iface->create_class = sl_store_sqlite_create_class;
+  iface->get_class = sl_store_sqlite_get_class;
+  iface->list_classes = sl_store_sqlite_list_classes;
+  iface->update_class = sl_store_sqlite_update_class;
+  iface->set_class_state = sl_store_sqlite_set_class_state;
+  iface->add_chat_message = sl_store_sqlite_add_chat_message;
+  iface->list_chat_messages = sl_store_sqlite_list_chat_messages;
+  iface->delete_chat_message = sl_store_sqlite_delete_chat_message;
+  iface->set_muted = sl_store_sqlite_set_muted;
+  iface->list_muted = sl_store_sqlite_list_muted;
+  iface->raise_hand = sl_store_sqlite_raise_hand;
+  iface->lower_hand = sl_store_sqlite_lower_hand;
+  iface->list_hands = sl_store_sqlite_list_hands;
 }
 
 SlStoreSqlite *

@@ -39,6 +39,15 @@ sl_user_page_free (SlUserPage *page)
 }
 
 void
+sl_class_page_free (SlClassPage *page)
+{
+  if (page == NULL)
+    return;
+  g_clear_pointer (&page->classes, g_ptr_array_unref);
+  g_free (page);
+}
+
+void
 sl_refresh_result_free (SlRefreshResult *result)
 {
   if (result == NULL)
@@ -59,6 +68,18 @@ _sl_refresh_result_new (SlRefreshOutcome  outcome,
   result->session = g_strdup (session);
   result->user = user;
   return result;
+}
+
+void
+_sl_store_state_names (SlClassState  states,
+                       const char   *names[SL_STORE_N_CLASS_STATES])
+{
+  for (guint i = 0; i < SL_STORE_N_CLASS_STATES; i++)
+    {
+      SlClassState state = 1u << i;
+
+      names[i] = (states & state) ? sl_class_state_to_string (state) : NULL;
+    }
 }
 
 /* Migrations */
@@ -210,6 +231,14 @@ typedef struct {
   char         *s1;
   char         *s2;
   SlUser       *user;
+  gint64        id2;            /* a second id: user, message */
+  gint64        id3;            /* a third: who deleted, who muted */
+  gboolean      flag;
+  SlClass      *klass;
+  SlClassFields class_fields;
+  SlClassState  allowed;
+  SlClassState  to;
+  SlClassList   which;
 } SlStoreArgs;
 
 typedef gpointer (*SlStoreJobFunc) (SlStore      *self,
@@ -228,6 +257,7 @@ sl_store_job_free (SlStoreJob *job)
   g_free (job->args.s1);
   g_free (job->args.s2);
   g_clear_pointer (&job->args.user, sl_user_free);
+  g_clear_pointer (&job->args.klass, sl_class_free);
   g_free (job);
 }
 
@@ -383,6 +413,72 @@ sl_store_check_user (const SlUser  *user,
     }
   return TRUE;
 }
+
+/* Valid UTF-8 of @min to @max characters. */
+static gboolean
+sl_store_check_text (const char  *text,
+                     glong        min,
+                     glong        max,
+                     const char  *what,
+                     GError     **error)
+{
+  glong length;
+
+  if (text == NULL || !g_utf8_validate (text, -1, NULL))
+    {
+      g_set_error (error, SL_STORE_ERROR, SL_STORE_ERROR_INVALID,
+                   "A %s must be valid UTF-8 text", what);
+      return FALSE;
+    }
+  length = g_utf8_strlen (text, -1);
+  if (length < min || length > max)
+    {
+      g_set_error (error, SL_STORE_ERROR, SL_STORE_ERROR_INVALID,
+                   "A %s is %ld to %ld characters, not %ld", what, min, max, length);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* A NULL description counts as "". */
+static gboolean
+sl_store_check_class (SlClass        *klass,
+                      SlClassFields   fields,
+                      GError        **error)
+{
+  if ((fields & SL_CLASS_FIELD_DESCRIPTION) && klass->description == NULL)
+    klass->description = g_strdup ("");
+
+  if ((fields & SL_CLASS_FIELD_TITLE) &&
+      !sl_store_check_text (klass->title, 1, SL_CLASS_TITLE_MAX, "class title", error))
+    return FALSE;
+  if ((fields & SL_CLASS_FIELD_DESCRIPTION) &&
+      !sl_store_check_text (klass->description, 0, SL_CLASS_DESCRIPTION_MAX,
+                            "class description", error))
+    return FALSE;
+  if ((fields & SL_CLASS_FIELD_DURATION) &&
+      (klass->duration_minutes < 1 || klass->duration_minutes > SL_CLASS_DURATION_MAX))
+    {
+      g_set_error (error, SL_STORE_ERROR, SL_STORE_ERROR_INVALID,
+                   "A class lasts 1 to %d minutes, not %d",
+                   SL_CLASS_DURATION_MAX, klass->duration_minutes);
+      return FALSE;
+    }
+  if ((fields & SL_CLASS_FIELD_STREAM_KEY) &&
+      (klass->stream_key == NULL || *klass->stream_key == '\0' ||
+       !g_utf8_validate (klass->stream_key, -1, NULL)))
+    {
+      g_set_error (error, SL_STORE_ERROR, SL_STORE_ERROR_INVALID, "A stream key is required");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+#define SL_STORE_ALL_CLASS_FIELDS (SL_CLASS_FIELD_TITLE | SL_CLASS_FIELD_DESCRIPTION | \
+                                   SL_CLASS_FIELD_SCHEDULED_AT | SL_CLASS_FIELD_DURATION | \
+                                   SL_CLASS_FIELD_PUBLIC | SL_CLASS_FIELD_STREAM_KEY)
+#define SL_STORE_ALL_CLASS_STATES (SL_CLASS_SCHEDULED | SL_CLASS_LIVE | \
+                                   SL_CLASS_ENDED | SL_CLASS_CANCELLED)
 
 #define SL_STORE_ALL_FIELDS (SL_USER_FIELD_DISPLAY_NAME | SL_USER_FIELD_ROLE | \
                              SL_USER_FIELD_DISABLED | SL_USER_FIELD_PASSWORD_HASH)
@@ -902,4 +998,491 @@ sl_store_revoke_user_sessions_finish (SlStore       *self,
                                       GError       **error)
 {
   return sl_store_job_finish (self, result, sl_store_revoke_user_sessions_async, error);
+}
+
+/* Classes */
+
+static gpointer
+sl_store_run_create_class (SlStore      *self,
+                           SlStoreArgs  *args,
+                           GError      **error)
+{
+  if (!sl_store_check_class (args->klass, SL_STORE_ALL_CLASS_FIELDS, error))
+    return NULL;
+  return SL_STORE_GET_IFACE (self)->create_class (self, args->klass, args->now, error);
+}
+
+void
+sl_store_create_class_async (SlStore             *self,
+                             const SlClass       *klass,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  SlStoreJob *job;
+
+  g_return_if_fail (SL_IS_STORE (self));
+  g_return_if_fail (klass != NULL);
+
+  job = sl_store_job_new (sl_store_run_create_class, (GDestroyNotify) sl_class_free);
+  job->args.klass = sl_class_copy (klass);
+  sl_store_job_push (self, job, sl_store_create_class_async, cancellable, callback, user_data);
+}
+
+SlClass *
+sl_store_create_class_finish (SlStore       *self,
+                              GAsyncResult  *result,
+                              GError       **error)
+{
+  return sl_store_job_finish (self, result, sl_store_create_class_async, error);
+}
+
+static gpointer
+sl_store_run_get_class (SlStore      *self,
+                        SlStoreArgs  *args,
+                        GError      **error)
+{
+  return SL_STORE_GET_IFACE (self)->get_class (self, args->id, error);
+}
+
+void
+sl_store_get_class_async (SlStore             *self,
+                          gint64               id,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  SlStoreJob *job;
+
+  g_return_if_fail (SL_IS_STORE (self));
+
+  job = sl_store_job_new (sl_store_run_get_class, (GDestroyNotify) sl_class_free);
+  job->args.id = id;
+  sl_store_job_push (self, job, sl_store_get_class_async, cancellable, callback, user_data);
+}
+
+SlClass *
+sl_store_get_class_finish (SlStore       *self,
+                           GAsyncResult  *result,
+                           GError       **error)
+{
+  return sl_store_job_finish (self, result, sl_store_get_class_async, error);
+}
+
+static gpointer
+sl_store_run_list_classes (SlStore      *self,
+                           SlStoreArgs  *args,
+                           GError      **error)
+{
+  return SL_STORE_GET_IFACE (self)->list_classes (self, args->which, args->limit, args->offset,
+                                                  error);
+}
+
+void
+sl_store_list_classes_async (SlStore             *self,
+                             SlClassList          which,
+                             guint                limit,
+                             guint                offset,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  SlStoreJob *job;
+
+  g_return_if_fail (SL_IS_STORE (self));
+  g_return_if_fail (which == SL_CLASS_LIST_LIVE || which == SL_CLASS_LIST_UPCOMING ||
+                    which == SL_CLASS_LIST_PAST);
+
+  job = sl_store_job_new (sl_store_run_list_classes, (GDestroyNotify) sl_class_page_free);
+  job->args.which = which;
+  job->args.limit = limit;
+  job->args.offset = offset;
+  sl_store_job_push (self, job, sl_store_list_classes_async, cancellable, callback, user_data);
+}
+
+SlClassPage *
+sl_store_list_classes_finish (SlStore       *self,
+                              GAsyncResult  *result,
+                              GError       **error)
+{
+  return sl_store_job_finish (self, result, sl_store_list_classes_async, error);
+}
+
+static gpointer
+sl_store_run_update_class (SlStore      *self,
+                           SlStoreArgs  *args,
+                           GError      **error)
+{
+  if (!sl_store_check_class (args->klass, args->class_fields, error))
+    return NULL;
+  return SL_STORE_GET_IFACE (self)->update_class (self, args->id, args->class_fields, args->klass,
+                                                  args->allowed, args->now, error);
+}
+
+void
+sl_store_update_class_async (SlStore             *self,
+                             gint64               id,
+                             SlClassFields        fields,
+                             const SlClass       *values,
+                             SlClassState         allowed,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  SlStoreJob *job;
+
+  g_return_if_fail (SL_IS_STORE (self));
+  g_return_if_fail (values != NULL);
+  g_return_if_fail ((fields & ~SL_STORE_ALL_CLASS_FIELDS) == 0);
+  g_return_if_fail ((allowed & ~SL_STORE_ALL_CLASS_STATES) == 0);
+
+  job = sl_store_job_new (sl_store_run_update_class, (GDestroyNotify) sl_class_free);
+  job->args.id = id;
+  job->args.class_fields = fields;
+  job->args.klass = sl_class_copy (values);
+  job->args.allowed = allowed;
+  sl_store_job_push (self, job, sl_store_update_class_async, cancellable, callback, user_data);
+}
+
+SlClass *
+sl_store_update_class_finish (SlStore       *self,
+                              GAsyncResult  *result,
+                              GError       **error)
+{
+  return sl_store_job_finish (self, result, sl_store_update_class_async, error);
+}
+
+static gpointer
+sl_store_run_set_class_state (SlStore      *self,
+                              SlStoreArgs  *args,
+                              GError      **error)
+{
+  return SL_STORE_GET_IFACE (self)->set_class_state (self, args->id, args->allowed, args->to,
+                                                     args->now, error);
+}
+
+void
+sl_store_set_class_state_async (SlStore             *self,
+                                gint64               id,
+                                SlClassState         allowed,
+                                SlClassState         to,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  SlStoreJob *job;
+
+  g_return_if_fail (SL_IS_STORE (self));
+  g_return_if_fail ((allowed & ~SL_STORE_ALL_CLASS_STATES) == 0);
+  /* Exactly one state to go to. */
+  g_return_if_fail ((to & ~SL_STORE_ALL_CLASS_STATES) == 0 && to != 0 && (to & (to - 1)) == 0);
+
+  job = sl_store_job_new (sl_store_run_set_class_state, (GDestroyNotify) sl_class_free);
+  job->args.id = id;
+  job->args.allowed = allowed;
+  job->args.to = to;
+  sl_store_job_push (self, job, sl_store_set_class_state_async, cancellable, callback, user_data);
+}
+
+SlClass *
+sl_store_set_class_state_finish (SlStore       *self,
+                                 GAsyncResult  *result,
+                                 GError       **error)
+{
+  return sl_store_job_finish (self, result, sl_store_set_class_state_async, error);
+}
+
+/* Chat and mutes */
+
+static gpointer
+sl_store_run_add_chat_message (SlStore      *self,
+                               SlStoreArgs  *args,
+                               GError      **error)
+{
+  if (!sl_store_check_text (args->s1, 1, SL_CHAT_TEXT_MAX, "chat message", error))
+    return NULL;
+  return SL_STORE_GET_IFACE (self)->add_chat_message (self, args->id, args->id2, args->s1,
+                                                      args->now, error);
+}
+
+void
+sl_store_add_chat_message_async (SlStore             *self,
+                                 gint64               class_id,
+                                 gint64               user_id,
+                                 const char          *text,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  SlStoreJob *job;
+
+  g_return_if_fail (SL_IS_STORE (self));
+  g_return_if_fail (text != NULL);
+
+  job = sl_store_job_new (sl_store_run_add_chat_message, (GDestroyNotify) sl_chat_message_free);
+  job->args.id = class_id;
+  job->args.id2 = user_id;
+  job->args.s1 = g_strdup (text);
+  sl_store_job_push (self, job, sl_store_add_chat_message_async, cancellable, callback,
+                     user_data);
+}
+
+SlChatMessage *
+sl_store_add_chat_message_finish (SlStore       *self,
+                                  GAsyncResult  *result,
+                                  GError       **error)
+{
+  return sl_store_job_finish (self, result, sl_store_add_chat_message_async, error);
+}
+
+static gpointer
+sl_store_run_list_chat_messages (SlStore      *self,
+                                 SlStoreArgs  *args,
+                                 GError      **error)
+{
+  return SL_STORE_GET_IFACE (self)->list_chat_messages (self, args->id, args->id2, args->limit,
+                                                        error);
+}
+
+void
+sl_store_list_chat_messages_async (SlStore             *self,
+                                   gint64               class_id,
+                                   gint64               before_id,
+                                   guint                limit,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  SlStoreJob *job;
+
+  g_return_if_fail (SL_IS_STORE (self));
+  g_return_if_fail (before_id >= 0);
+
+  job = sl_store_job_new (sl_store_run_list_chat_messages, (GDestroyNotify) g_ptr_array_unref);
+  job->args.id = class_id;
+  job->args.id2 = before_id;
+  job->args.limit = limit;
+  sl_store_job_push (self, job, sl_store_list_chat_messages_async, cancellable, callback,
+                     user_data);
+}
+
+GPtrArray *
+sl_store_list_chat_messages_finish (SlStore       *self,
+                                    GAsyncResult  *result,
+                                    GError       **error)
+{
+  return sl_store_job_finish (self, result, sl_store_list_chat_messages_async, error);
+}
+
+static gpointer
+sl_store_run_delete_chat_message (SlStore      *self,
+                                  SlStoreArgs  *args,
+                                  GError      **error)
+{
+  return GINT_TO_POINTER (SL_STORE_GET_IFACE (self)->delete_chat_message (self, args->id,
+                                                                          args->id2, args->id3,
+                                                                          args->now, error));
+}
+
+void
+sl_store_delete_chat_message_async (SlStore             *self,
+                                    gint64               class_id,
+                                    gint64               message_id,
+                                    gint64               deleted_by,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  SlStoreJob *job;
+
+  g_return_if_fail (SL_IS_STORE (self));
+
+  job = sl_store_job_new (sl_store_run_delete_chat_message, NULL);
+  job->args.id = class_id;
+  job->args.id2 = message_id;
+  job->args.id3 = deleted_by;
+  sl_store_job_push (self, job, sl_store_delete_chat_message_async, cancellable, callback,
+                     user_data);
+}
+
+gboolean
+sl_store_delete_chat_message_finish (SlStore       *self,
+                                     GAsyncResult  *result,
+                                     GError       **error)
+{
+  return sl_store_job_finish (self, result, sl_store_delete_chat_message_async, error) != NULL;
+}
+
+static gpointer
+sl_store_run_set_muted (SlStore      *self,
+                        SlStoreArgs  *args,
+                        GError      **error)
+{
+  return GINT_TO_POINTER (SL_STORE_GET_IFACE (self)->set_muted (self, args->id, args->id2,
+                                                                args->flag, args->id3,
+                                                                args->now, error));
+}
+
+void
+sl_store_set_muted_async (SlStore             *self,
+                          gint64               class_id,
+                          gint64               user_id,
+                          gboolean             muted,
+                          gint64               by,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  SlStoreJob *job;
+
+  g_return_if_fail (SL_IS_STORE (self));
+
+  job = sl_store_job_new (sl_store_run_set_muted, NULL);
+  job->args.id = class_id;
+  job->args.id2 = user_id;
+  job->args.flag = !!muted;
+  job->args.id3 = by;
+  sl_store_job_push (self, job, sl_store_set_muted_async, cancellable, callback, user_data);
+}
+
+gboolean
+sl_store_set_muted_finish (SlStore       *self,
+                           GAsyncResult  *result,
+                           GError       **error)
+{
+  return sl_store_job_finish (self, result, sl_store_set_muted_async, error) != NULL;
+}
+
+static gpointer
+sl_store_run_list_muted (SlStore      *self,
+                         SlStoreArgs  *args,
+                         GError      **error)
+{
+  return SL_STORE_GET_IFACE (self)->list_muted (self, args->id, error);
+}
+
+void
+sl_store_list_muted_async (SlStore             *self,
+                           gint64               class_id,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  SlStoreJob *job;
+
+  g_return_if_fail (SL_IS_STORE (self));
+
+  job = sl_store_job_new (sl_store_run_list_muted, (GDestroyNotify) g_array_unref);
+  job->args.id = class_id;
+  sl_store_job_push (self, job, sl_store_list_muted_async, cancellable, callback, user_data);
+}
+
+GArray *
+sl_store_list_muted_finish (SlStore       *self,
+                            GAsyncResult  *result,
+                            GError       **error)
+{
+  return sl_store_job_finish (self, result, sl_store_list_muted_async, error);
+}
+
+/* Hands */
+
+static gpointer
+sl_store_run_raise_hand (SlStore      *self,
+                         SlStoreArgs  *args,
+                         GError      **error)
+{
+  return SL_STORE_GET_IFACE (self)->raise_hand (self, args->id, args->id2, args->now, error);
+}
+
+void
+sl_store_raise_hand_async (SlStore             *self,
+                           gint64               class_id,
+                           gint64               user_id,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  SlStoreJob *job;
+
+  g_return_if_fail (SL_IS_STORE (self));
+
+  job = sl_store_job_new (sl_store_run_raise_hand, (GDestroyNotify) g_ptr_array_unref);
+  job->args.id = class_id;
+  job->args.id2 = user_id;
+  sl_store_job_push (self, job, sl_store_raise_hand_async, cancellable, callback, user_data);
+}
+
+GPtrArray *
+sl_store_raise_hand_finish (SlStore       *self,
+                            GAsyncResult  *result,
+                            GError       **error)
+{
+  return sl_store_job_finish (self, result, sl_store_raise_hand_async, error);
+}
+
+static gpointer
+sl_store_run_lower_hand (SlStore      *self,
+                         SlStoreArgs  *args,
+                         GError      **error)
+{
+  return SL_STORE_GET_IFACE (self)->lower_hand (self, args->id, args->id2, error);
+}
+
+void
+sl_store_lower_hand_async (SlStore             *self,
+                           gint64               class_id,
+                           gint64               user_id,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  SlStoreJob *job;
+
+  g_return_if_fail (SL_IS_STORE (self));
+
+  job = sl_store_job_new (sl_store_run_lower_hand, (GDestroyNotify) g_ptr_array_unref);
+  job->args.id = class_id;
+  job->args.id2 = user_id;
+  sl_store_job_push (self, job, sl_store_lower_hand_async, cancellable, callback, user_data);
+}
+
+GPtrArray *
+sl_store_lower_hand_finish (SlStore       *self,
+                            GAsyncResult  *result,
+                            GError       **error)
+{
+  return sl_store_job_finish (self, result, sl_store_lower_hand_async, error);
+}
+
+static gpointer
+sl_store_run_list_hands (SlStore      *self,
+                         SlStoreArgs  *args,
+                         GError      **error)
+{
+  return SL_STORE_GET_IFACE (self)->list_hands (self, args->id, error);
+}
+
+void
+sl_store_list_hands_async (SlStore             *self,
+                           gint64               class_id,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  SlStoreJob *job;
+
+  g_return_if_fail (SL_IS_STORE (self));
+
+  job = sl_store_job_new (sl_store_run_list_hands, (GDestroyNotify) g_ptr_array_unref);
+  job->args.id = class_id;
+  sl_store_job_push (self, job, sl_store_list_hands_async, cancellable, callback, user_data);
+}
+
+GPtrArray *
+sl_store_list_hands_finish (SlStore       *self,
+                            GAsyncResult  *result,
+                            GError       **error)
+{
+  return sl_store_job_finish (self, result, sl_store_list_hands_async, error);
 }
