@@ -244,6 +244,8 @@ sl_request_reply_gerror (SlRequest    *req,
     sl_request_reply_error (req, SOUP_STATUS_NOT_FOUND, "not_found", "%s", error->message);
   else if (error->domain == SL_STORE_ERROR && error->code == SL_STORE_ERROR_EXISTS)
     sl_request_reply_error (req, SOUP_STATUS_CONFLICT, "already_exists", "%s", error->message);
+  else if (error->domain == SL_STORE_ERROR && error->code == SL_STORE_ERROR_CONFLICT)
+    sl_request_reply_error (req, SOUP_STATUS_CONFLICT, "conflict", "%s", error->message);
   else if (error->domain == SL_STORE_ERROR && error->code == SL_STORE_ERROR_INVALID)
     sl_request_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_field", "%s", error->message);
   else if (error->domain == SL_STORE_ERROR && error->code == SL_STORE_ERROR_CLOSED)
