@@ -6,6 +6,7 @@
 
 #include "sl-json.h"
 
+#include <math.h>
 #include <string.h>
 #include <time.h>
 
@@ -131,10 +132,41 @@ scan_string (Scan *scan)
   return FALSE;
 }
 
+/* json-glib wraps integers past 64 bits around silently (-18446744073709551615
+ * comes out as 1, an id aliasing another): refuse them. */
+static gboolean
+integer_fits (const char *start,
+              const char *end)
+{
+  const char *limit = "9223372036854775807";
+  gsize digits;
+
+  if (*start == '-')
+    {
+      start++;
+      limit = "9223372036854775808";
+    }
+  digits = (gsize) (end - start);
+  if (digits != strlen (limit))
+    return digits < strlen (limit);
+  return memcmp (start, limit, digits) <= 0;
+}
+
+/* 1e400 would become an infinity that json-glib writes back as "inf.0". */
+static gboolean
+double_fits (const char *start,
+             const char *end)
+{
+  g_autofree char *text = g_strndup (start, (gsize) (end - start));
+
+  return isfinite (g_ascii_strtod (text, NULL));
+}
+
 static gboolean
 scan_number (Scan *scan)
 {
   const char *start = scan->p;
+  gboolean integer = TRUE;
 
   if (scan->p < scan->end && *scan->p == '-')
     scan->p++;
@@ -147,6 +179,7 @@ scan_number (Scan *scan)
     goto bad;
   if (scan->p < scan->end && *scan->p == '.')
     {
+      integer = FALSE;
       scan->p++;
       if (scan->p >= scan->end || !g_ascii_isdigit (*scan->p))
         goto bad;
@@ -155,6 +188,7 @@ scan_number (Scan *scan)
     }
   if (scan->p < scan->end && (*scan->p == 'e' || *scan->p == 'E'))
     {
+      integer = FALSE;
       scan->p++;
       if (scan->p < scan->end && (*scan->p == '+' || *scan->p == '-'))
         scan->p++;
@@ -162,6 +196,11 @@ scan_number (Scan *scan)
         goto bad;
       while (scan->p < scan->end && g_ascii_isdigit (*scan->p))
         scan->p++;
+    }
+  if (integer ? !integer_fits (start, scan->p) : !double_fits (start, scan->p))
+    {
+      scan->problem = "a number too large";
+      return FALSE;
     }
   return scan->p > start;
 
@@ -173,6 +212,7 @@ bad:
 static gboolean
 scan_value (Scan *scan)
 {
+  g_autoptr(GHashTable) keys = NULL;   /* member names seen in this object */
   gboolean object;
 
   skip_space (scan);
@@ -200,11 +240,12 @@ scan_value (Scan *scan)
     }
 
   object = *scan->p == '{';
-  if (++scan->depth > SL_JSON_MAX_DEPTH)
+  if (scan->depth + 1 > SL_JSON_MAX_DEPTH)
     {
       scan->problem = "nesting deeper than allowed";
       return FALSE;
     }
+  scan->depth++;
   scan->p++;
   skip_space (scan);
   if (scan->p < scan->end && *scan->p == (object ? '}' : ']'))
@@ -218,14 +259,25 @@ scan_value (Scan *scan)
     {
       if (object)
         {
+          const char *name;
+
           skip_space (scan);
           if (scan->p >= scan->end || *scan->p != '"')
             {
               scan->problem = "a member name that is not a string";
               return FALSE;
             }
+          name = scan->p;
           if (!scan_string (scan))
             return FALSE;
+          /* the last of repeated names would silently win: refuse them */
+          if (keys == NULL)
+            keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+          if (!g_hash_table_add (keys, g_strndup (name, (gsize) (scan->p - name))))
+            {
+              scan->problem = "a repeated member name";
+              return FALSE;
+            }
           skip_space (scan);
           if (scan->p >= scan->end || *scan->p != ':')
             {

@@ -9,7 +9,6 @@
 
 #include "sl-json.h"
 
-#include <math.h>
 #include <string.h>
 
 G_DEFINE_QUARK (sl-protocol-error-quark, sl_protocol_error)
@@ -110,123 +109,6 @@ propagate_json_error (GError **error,
     g_set_error_literal (error, SL_PROTOCOL_ERROR, SL_PROTOCOL_ERROR_INVALID_MESSAGE,
                          json_error->message);
   g_error_free (json_error);
-}
-
-static gboolean
-is_id_field (const char *name,
-             gsize       length)
-{
-  static const char * const ids[] = { "class_id", "user_id", "to", "message_id" };
-
-  for (gsize i = 0; i < G_N_ELEMENTS (ids); i++)
-    if (strlen (ids[i]) == length && memcmp (ids[i], name, length) == 0)
-      return TRUE;
-  return FALSE;
-}
-
-/* json-glib reads an integer beyond 64 bits without an error, wrapped
- * (-18446744073709551615 comes out as 1), and 1e400 as an infinity that it
- * then writes as "inf.0", which is not JSON.  Neither may reach the hub: an
- * id would alias another, signal.data would be relayed broken.  So the text,
- * already known to be strict JSON, is checked for such numbers; the error
- * names the top-level member they are in. */
-static gboolean
-numbers_in_range (const char  *data,
-                  gsize        length,
-                  GError     **error)
-{
-  const char *p = data;
-  const char *end = data + length;
-  const char *key = NULL;
-  gsize key_length = 0;
-  guint depth = 0;
-  gboolean expect_key = FALSE;
-
-  while (p < end)
-    {
-      char c = *p;
-
-      if (c == '"')
-        {
-          const char *start = ++p;
-
-          while (p < end && *p != '"')
-            p += (*p == '\\' && end - p > 1) ? 2 : 1;
-          if (depth == 1 && expect_key)
-            {
-              key = start;
-              key_length = (gsize) (p - start);
-              expect_key = FALSE;
-            }
-          if (p < end)
-            p++;
-        }
-      else if (c == '{' || c == '[')
-        {
-          depth++;
-          expect_key = depth == 1 && c == '{';
-          p++;
-        }
-      else if (c == '}' || c == ']')
-        {
-          depth--;
-          p++;
-        }
-      else if (c == ',')
-        {
-          expect_key = depth == 1;
-          p++;
-        }
-      else if (c == '-' || g_ascii_isdigit (c))
-        {
-          const char *start = p;
-          gboolean integer = TRUE;
-          gsize digits = 0;
-          gboolean ok = TRUE;
-
-          for (; p < end; p++)
-            {
-              if (g_ascii_isdigit (*p))
-                digits++;
-              else if (*p == '.' || *p == 'e' || *p == 'E')
-                integer = FALSE;
-              else if (*p != '-' && *p != '+')
-                break;
-            }
-
-          /* 18 digits always fit in 64 bits; anything else is checked. */
-          if (integer && digits > 18)
-            {
-              g_autofree char *token = g_strndup (start, (gsize) (p - start));
-
-              ok = g_ascii_string_to_signed (token, 10, G_MININT64, G_MAXINT64, NULL, NULL);
-            }
-          else if (!integer)
-            {
-              g_autofree char *token = g_strndup (start, (gsize) (p - start));
-
-              ok = isfinite (g_ascii_strtod (token, NULL));
-            }
-
-          if (!ok)
-            {
-              g_autofree char *shown = key != NULL ? g_utf8_make_valid (key, MIN (key_length, 64))
-                                                   : g_strdup ("(unknown)");
-
-              if (key != NULL && is_id_field (key, key_length))
-                g_set_error (error, SL_PROTOCOL_ERROR, SL_PROTOCOL_ERROR_INVALID_MESSAGE,
-                             "%s: must be a positive integer", shown);
-              else
-                g_set_error (error, SL_PROTOCOL_ERROR, SL_PROTOCOL_ERROR_INVALID_MESSAGE,
-                             "%s: a number is out of range", shown);
-              return FALSE;
-            }
-        }
-      else
-        p++;
-    }
-
-  return TRUE;
 }
 
 /* A positive integer up to 2^53; *out stays as it is when the field is
@@ -423,9 +305,6 @@ sl_client_message_parse (const char  *data,
     }
   if (ref != NULL)
     *ref = g_strdup (ref_value);
-
-  if (!numbers_in_range (data, length, error))
-    return NULL;
 
   if (!get_type (object, &type, error))
     return NULL;

@@ -44,6 +44,11 @@ test_parse_table (void)
     { "{\"a\":1} x", -1, FALSE },
     { "{\"a\":\"tab\there\"}", -1, FALSE },          /* raw control character */
     { "{a:1}", -1, FALSE },
+    { "{\"a\":9223372036854775807}", -1, TRUE },
+    { "{\"a\":9223372036854775808}", -1, FALSE },        /* would wrap */
+    { "{\"a\":-18446744073709551615}", -1, FALSE },
+    { "{\"a\":1,\"a\":2}", -1, FALSE },                  /* repeated name */
+    { "{\"a\":{\"b\":1},\"c\":{\"b\":2}}", -1, TRUE },  /* same name, other objects */
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
