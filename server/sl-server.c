@@ -17,6 +17,7 @@
 
 #define SL_SHUTDOWN_GRACE_SECONDS 10
 #define SL_MAX_URI_LENGTH 4096
+#define SL_LISTEN_BACKLOG 4096
 
 typedef enum {
   ROUTE_PUBLIC = 0,
@@ -654,29 +655,67 @@ start_data_free (StartData *data)
   g_free (data);
 }
 
+/* A listening socket with a backlog fit for thousands of clients arriving
+ * at once (GLib's default is 10: the rest would wait for SYN retries). */
+static gboolean
+listen_on (SlServer        *self,
+           GSocketAddress  *address,
+           GError         **error)
+{
+  g_autoptr(GSocket) socket = NULL;
+
+  socket = g_socket_new (g_socket_address_get_family (address), G_SOCKET_TYPE_STREAM,
+                         G_SOCKET_PROTOCOL_TCP, error);
+  if (socket == NULL)
+    return FALSE;
+  g_socket_set_listen_backlog (socket, SL_LISTEN_BACKLOG);
+  if (!g_socket_bind (socket, address, TRUE, error) ||
+      !g_socket_listen (socket, error))
+    {
+      g_prefix_error (error, "cannot listen on port %u: ", self->config->port);
+      return FALSE;
+    }
+  return soup_server_listen_socket (self->soup, socket, 0, error);
+}
+
 static gboolean
 listen_now (SlServer  *self,
             GError   **error)
 {
   g_autoptr(GSList) uris = NULL;
+  g_autoptr(GSocketAddress) address = NULL;
 
   if (self->config->address != NULL)
     {
-      g_autoptr(GSocketAddress) address =
-        g_inet_socket_address_new_from_string (self->config->address, self->config->port);
-
+      address = g_inet_socket_address_new_from_string (self->config->address, self->config->port);
       if (address == NULL)
         {
           g_set_error (error, SL_CONFIG_ERROR, SL_CONFIG_ERROR_INVALID,
                        "address: “%s” is not an IP address", self->config->address);
           return FALSE;
         }
-      if (!soup_server_listen (self->soup, address, 0, error))
-        return FALSE;
     }
-  else if (!soup_server_listen_all (self->soup, self->config->port, 0, error))
+  else
+    {
+      /* every interface: "::" takes IPv4 too (GLib makes IPv6 sockets
+       * dual-stack); plain 0.0.0.0 where there is no IPv6 */
+      g_autoptr(GInetAddress) any6 = g_inet_address_new_any (G_SOCKET_FAMILY_IPV6);
+      g_autoptr(GSocketAddress) address6 = g_inet_socket_address_new (any6, self->config->port);
+      g_autoptr(GError) v6_error = NULL;
+
+      if (listen_on (self, address6, &v6_error))
+        goto listening;
+      g_debug ("no IPv6 (%s): listening on IPv4 only", v6_error->message);
+      {
+        g_autoptr(GInetAddress) any4 = g_inet_address_new_any (G_SOCKET_FAMILY_IPV4);
+
+        address = g_inet_socket_address_new (any4, self->config->port);
+      }
+    }
+  if (!listen_on (self, address, error))
     return FALSE;
 
+listening:
   uris = soup_server_get_uris (self->soup);
   if (uris != NULL)
     self->port = g_uri_get_port (uris->data);
