@@ -63,6 +63,7 @@ struct _SlHub
   GHashTable *clients;          /* SlHubClient * (ref) */
   GHashTable *rooms;            /* class id (gint64 *) → SlRoom * */
   SlWsLimits  limits;
+  SlWsPoller *poller;
   guint       tick_id;
 };
 
@@ -1335,7 +1336,7 @@ sl_hub_accept (SlHub             *self,
 
   client = g_rc_box_new0 (SlHubClient);
   client->hub = self;
-  client->ws = sl_ws_connection_new (stream, &self->limits);
+  client->ws = sl_ws_connection_new (stream, &self->limits, self->poller);
   client->user_id = claims->user_id;
   client->role = claims->role;
   client->rooms = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
@@ -1466,6 +1467,7 @@ sl_hub_dispose (GObject *object)
   g_clear_pointer (&self->rooms, g_hash_table_unref);
   g_clear_pointer (&self->clients, g_hash_table_unref);
   g_clear_object (&self->store);
+  g_clear_pointer (&self->poller, sl_ws_poller_unref);
 
   G_OBJECT_CLASS (sl_hub_parent_class)->dispose (object);
 }
@@ -1486,6 +1488,7 @@ sl_hub_init (SlHub *self)
   self->limits.max_queue = 1024 * 1024;
   self->limits.ping_interval = 15 * G_USEC_PER_SEC;
   self->limits.pong_timeout = 30 * G_USEC_PER_SEC;
+  self->poller = sl_ws_poller_new ();
 }
 
 SlHub *

@@ -7,7 +7,11 @@
 
 #include "sl-ws-connection.h"
 
+#include <errno.h>
+#include <glib-unix.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
 
 enum {
   OP_CONTINUATION = 0x0,
@@ -30,8 +34,11 @@ struct _SlWsConnection
   GPollableOutputStream *output;
   SlWsLimits     limits;
 
-  GSource       *read_source;
-  GSource       *write_source;
+  SlWsPoller    *poller;
+  int            fd;
+  guint32        interest;       /* epoll events registered, 0: none */
+  gboolean       reading;
+  gboolean       write_blocked;
   guint          linger_id;
 
   GByteArray    *inbuf;          /* bytes read, not yet parsed */
@@ -61,6 +68,105 @@ static guint signals[N_SIGNALS];
 
 static void finish (SlWsConnection *self, guint code);
 static void flush (SlWsConnection *self);
+
+/* ---- the poller ---------------------------------------------------------- */
+
+/* One epoll set for all connections, watched by one GLib source: a main
+ * loop iteration then costs what is ready, not what is connected (with a
+ * GSource per socket, GLib walks and polls all of them every iteration). */
+struct _SlWsPoller
+{
+  int   epfd;
+  guint source_id;
+};
+
+static void read_ready (SlWsConnection *self);
+static void write_ready (SlWsConnection *self);
+
+static gboolean
+poller_cb (gint         fd,
+           GIOCondition condition,
+           gpointer     user_data)
+{
+  SlWsPoller *poller = user_data;
+  struct epoll_event events[256];
+  int n = epoll_wait (poller->epfd, events, G_N_ELEMENTS (events), 0);
+
+  /* hold every connection first: handling one may close another */
+  for (int i = 0; i < n; i++)
+    g_object_ref (events[i].data.ptr);
+  for (int i = 0; i < n; i++)
+    {
+      SlWsConnection *conn = events[i].data.ptr;
+
+      if (conn->closed)
+        continue;
+      if (events[i].events & EPOLLOUT)
+        write_ready (conn);
+      if (!conn->closed && (events[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+        read_ready (conn);
+    }
+  for (int i = 0; i < n; i++)
+    g_object_unref (events[i].data.ptr);
+  return G_SOURCE_CONTINUE;
+}
+
+SlWsPoller *
+sl_ws_poller_new (void)
+{
+  SlWsPoller *poller = g_rc_box_new0 (SlWsPoller);
+
+  poller->epfd = epoll_create1 (EPOLL_CLOEXEC);
+  if (poller->epfd < 0)
+    g_error ("epoll_create1: %s", g_strerror (errno));
+  poller->source_id = g_unix_fd_add (poller->epfd, G_IO_IN, poller_cb, poller);
+  return poller;
+}
+
+static void
+poller_clear (SlWsPoller *poller)
+{
+  g_clear_handle_id (&poller->source_id, g_source_remove);
+  close (poller->epfd);
+}
+
+SlWsPoller *
+sl_ws_poller_ref (SlWsPoller *poller)
+{
+  return g_rc_box_acquire (poller);
+}
+
+void
+sl_ws_poller_unref (SlWsPoller *poller)
+{
+  g_rc_box_release_full (poller, (GDestroyNotify) poller_clear);
+}
+
+/* Registers what the connection waits for now. */
+static void
+update_interest (SlWsConnection *self)
+{
+  guint32 want = 0;
+  struct epoll_event event = { 0, };
+  int op;
+
+  if (!self->closed)
+    want = (self->reading ? EPOLLIN : 0) | (self->write_blocked ? EPOLLOUT : 0);
+  if (want == self->interest || self->fd < 0)
+    return;
+
+  if (self->interest == 0)
+    op = EPOLL_CTL_ADD;
+  else if (want == 0)
+    op = EPOLL_CTL_DEL;
+  else
+    op = EPOLL_CTL_MOD;
+  event.events = want;
+  event.data.ptr = self;
+  if (epoll_ctl (self->poller->epfd, op, self->fd, &event) != 0)
+    g_warning ("epoll_ctl: %s", g_strerror (errno));
+  self->interest = want;
+}
 
 /* ---- frames ------------------------------------------------------------- */
 
@@ -110,15 +216,12 @@ sl_ws_frame_text (const char *data,
 
 /* ---- sending ------------------------------------------------------------ */
 
-static gboolean
-write_ready_cb (GObject  *stream,
-                gpointer  user_data)
+static void
+write_ready (SlWsConnection *self)
 {
-  SlWsConnection *self = user_data;
-
-  g_clear_pointer (&self->write_source, g_source_unref);
+  self->write_blocked = FALSE;
   flush (self);
-  return G_SOURCE_REMOVE;
+  update_interest (self);
 }
 
 /* Writes what the socket takes now; waits for it to take more. */
@@ -141,12 +244,10 @@ flush (SlWsConnection *self)
         {
           if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
             {
-              if (self->write_source == NULL)
+              if (!self->write_blocked)
                 {
-                  self->write_source = g_pollable_output_stream_create_source (self->output, NULL);
-                  g_source_set_callback (self->write_source, G_SOURCE_FUNC (write_ready_cb),
-                                         self, NULL);
-                  g_source_attach (self->write_source, NULL);
+                  self->write_blocked = TRUE;
+                  update_interest (self);
                 }
               return;
             }
@@ -190,7 +291,7 @@ enqueue (SlWsConnection *self,
 
   g_queue_push_tail (&self->outq, g_bytes_ref (frame));
   self->queued += size;
-  if (self->write_source == NULL)
+  if (!self->write_blocked)
     flush (self);
   return TRUE;
 }
@@ -268,11 +369,8 @@ protocol_error (SlWsConnection *self,
   g_debug ("closing: %s", what);
   sl_ws_connection_close (self, code, what);
   /* read no further */
-  if (self->read_source != NULL)
-    {
-      g_source_destroy (self->read_source);
-      g_clear_pointer (&self->read_source, g_source_unref);
-    }
+  self->reading = FALSE;
+  update_interest (self);
 }
 
 static void
@@ -455,14 +553,10 @@ parse_frames (SlWsConnection *self)
   return FALSE;
 }
 
-static gboolean
-read_ready_cb (GObject  *stream,
-               gpointer  user_data)
+static void
+read_ready (SlWsConnection *self)
 {
-  SlWsConnection *self = user_data;
-  g_autoptr(SlWsConnection) hold = g_object_ref (self);
-
-  for (int round = 0; round < 4 && !self->closed; round++)
+  for (int round = 0; round < 4 && !self->closed && self->reading; round++)
     {
       guint8 chunk[READ_CHUNK];
       g_autoptr(GError) error = NULL;
@@ -471,21 +565,19 @@ read_ready_cb (GObject  *stream,
       n = g_pollable_input_stream_read_nonblocking (self->input, chunk, sizeof chunk,
                                                     NULL, &error);
       if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-        break;
+        return;
       if (n <= 0)
         {
-          g_clear_pointer (&self->read_source, g_source_unref);
           finish (self, self->close_received ? self->close_code : SL_WS_CLOSE_ABNORMAL);
-          return G_SOURCE_REMOVE;
+          return;
         }
 
       self->last_heard = g_get_monotonic_time ();
       g_byte_array_append (self->inbuf, chunk, (guint) n);
-      if (!parse_frames (self) && (self->closed || self->read_source == NULL))
-        return G_SOURCE_REMOVE;
+      parse_frames (self);
+      if ((gsize) n < sizeof chunk)
+        return;
     }
-
-  return self->closed || self->read_source == NULL ? G_SOURCE_REMOVE : G_SOURCE_CONTINUE;
 }
 
 /* ---- life --------------------------------------------------------------- */
@@ -499,16 +591,9 @@ finish (SlWsConnection *self,
   self->closed = TRUE;
   self->close_code = code;
 
-  if (self->read_source != NULL)
-    {
-      g_source_destroy (self->read_source);
-      g_clear_pointer (&self->read_source, g_source_unref);
-    }
-  if (self->write_source != NULL)
-    {
-      g_source_destroy (self->write_source);
-      g_clear_pointer (&self->write_source, g_source_unref);
-    }
+  self->reading = FALSE;
+  self->write_blocked = FALSE;
+  update_interest (self);
   g_clear_handle_id (&self->linger_id, g_source_remove);
   g_queue_clear_full (&self->outq, (GDestroyNotify) g_bytes_unref);
   self->queued = 0;
@@ -567,15 +652,11 @@ sl_ws_connection_dispose (GObject *object)
     {
       /* nobody will hear of it: close quietly */
       self->closed = TRUE;
-      if (self->read_source != NULL)
-        g_source_destroy (self->read_source);
-      if (self->write_source != NULL)
-        g_source_destroy (self->write_source);
+      update_interest (self);
       if (self->stream != NULL)
         g_io_stream_close (self->stream, NULL, NULL);
     }
-  g_clear_pointer (&self->read_source, g_source_unref);
-  g_clear_pointer (&self->write_source, g_source_unref);
+  g_clear_pointer (&self->poller, sl_ws_poller_unref);
   g_clear_handle_id (&self->linger_id, g_source_remove);
   g_queue_clear_full (&self->outq, (GDestroyNotify) g_bytes_unref);
   g_clear_object (&self->stream);
@@ -613,19 +694,36 @@ sl_ws_connection_class_init (SlWsConnectionClass *klass)
 static void
 sl_ws_connection_init (SlWsConnection *self)
 {
+  self->fd = -1;
   self->inbuf = g_byte_array_new ();
   self->message = g_byte_array_new ();
   g_queue_init (&self->outq);
 }
 
+/* The socket under @stream (which may wrap it, as libsoup's does). */
+static int
+stream_fd (GIOStream *stream)
+{
+  g_autoptr(GIOStream) base = NULL;
+
+  if (G_IS_SOCKET_CONNECTION (stream))
+    return g_socket_get_fd (g_socket_connection_get_socket (G_SOCKET_CONNECTION (stream)));
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (stream), "base-iostream") == NULL)
+    return -1;
+  g_object_get (stream, "base-iostream", &base, NULL);
+  return base != NULL ? stream_fd (base) : -1;
+}
+
 SlWsConnection *
 sl_ws_connection_new (GIOStream        *stream,
-                      const SlWsLimits *limits)
+                      const SlWsLimits *limits,
+                      SlWsPoller       *poller)
 {
   SlWsConnection *self;
 
   g_return_val_if_fail (G_IS_IO_STREAM (stream), NULL);
   g_return_val_if_fail (limits != NULL, NULL);
+  g_return_val_if_fail (poller != NULL, NULL);
   g_return_val_if_fail (G_IS_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (stream)), NULL);
   g_return_val_if_fail (G_IS_POLLABLE_OUTPUT_STREAM (g_io_stream_get_output_stream (stream)), NULL);
 
@@ -634,6 +732,8 @@ sl_ws_connection_new (GIOStream        *stream,
   self->input = G_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (stream));
   self->output = G_POLLABLE_OUTPUT_STREAM (g_io_stream_get_output_stream (stream));
   self->limits = *limits;
+  self->poller = sl_ws_poller_ref (poller);
+  self->fd = stream_fd (stream);
   self->last_heard = g_get_monotonic_time ();
   self->last_ping = self->last_heard;
   return self;
@@ -644,9 +744,17 @@ sl_ws_connection_start (SlWsConnection *self)
 {
   g_return_if_fail (SL_IS_WS_CONNECTION (self));
 
-  if (self->read_source != NULL || self->closed)
+  if (self->reading || self->closed)
     return;
-  self->read_source = g_pollable_input_stream_create_source (self->input, NULL);
-  g_source_set_callback (self->read_source, G_SOURCE_FUNC (read_ready_cb), self, NULL);
-  g_source_attach (self->read_source, NULL);
+  if (self->fd < 0)
+    {
+      g_warning ("a WebSocket without a socket underneath: closing it");
+      finish (self, SL_WS_CLOSE_ABNORMAL);
+      return;
+    }
+  self->reading = TRUE;
+  update_interest (self);
+  /* what the HTTP server may have read ahead is in the stream's buffer,
+   * where epoll cannot see it */
+  read_ready (self);
 }

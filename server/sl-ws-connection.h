@@ -31,6 +31,15 @@ typedef struct {
   gint64 pong_timeout;    /* µs without anything from the peer before we give up */
 } SlWsLimits;
 
+/* Watches many connections' sockets at once (one epoll set). */
+typedef struct _SlWsPoller SlWsPoller;
+
+SlWsPoller     *sl_ws_poller_new            (void);
+SlWsPoller     *sl_ws_poller_ref            (SlWsPoller         *poller);
+void            sl_ws_poller_unref          (SlWsPoller         *poller);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SlWsPoller, sl_ws_poller_unref)
+
 #define SL_TYPE_WS_CONNECTION (sl_ws_connection_get_type ())
 G_DECLARE_FINAL_TYPE (SlWsConnection, sl_ws_connection, SL, WS_CONNECTION, GObject)
 
@@ -39,7 +48,8 @@ G_DECLARE_FINAL_TYPE (SlWsConnection, sl_ws_connection, SL, WS_CONNECTION, GObje
  *   "closed"  (guint code)                          once, at the end */
 
 SlWsConnection *sl_ws_connection_new        (GIOStream          *stream,
-                                             const SlWsLimits   *limits);
+                                             const SlWsLimits   *limits,
+                                             SlWsPoller         *poller);
 /* Reading starts here, so the owner can connect its signals first. */
 void            sl_ws_connection_start      (SlWsConnection     *self);
 
