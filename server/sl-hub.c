@@ -225,21 +225,31 @@ is_member (SlRoom      *room,
   return g_hash_table_contains (room->members, client);
 }
 
+/* The clients of @set (a hash set of SlHubClient), each held: sending can
+ * drop a client, which takes it out of every set, so sends walk this copy. */
+static GPtrArray *
+hold_clients (GHashTable *set)
+{
+  GPtrArray *held = g_ptr_array_new_full (g_hash_table_size (set), (GDestroyNotify) client_unref);
+  GHashTableIter iter;
+  SlHubClient *client;
+
+  g_hash_table_iter_init (&iter, set);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &client, NULL))
+    g_ptr_array_add (held, client_ref (client));
+  return held;
+}
+
 static void
 room_broadcast (SlRoom *room,
                 GBytes *frame)
 {
-  GHashTableIter iter;
-  SlHubClient *member;
-  g_autoptr(GPtrArray) members = g_ptr_array_new_with_free_func ((GDestroyNotify) client_unref);
+  g_autoptr(GPtrArray) members = hold_clients (room->members);
 
-  /* a send can drop a client, which leaves the room: walk a copy */
-  g_hash_table_iter_init (&iter, room->members);
-  while (g_hash_table_iter_next (&iter, (gpointer *) &member, NULL))
-    g_ptr_array_add (members, client_ref (member));
   for (guint i = 0; i < members->len; i++)
     {
-      member = g_ptr_array_index (members, i);
+      SlHubClient *member = g_ptr_array_index (members, i);
+
       if (!member->gone)
         sl_ws_connection_send_frame (member->ws, frame);
     }
@@ -253,21 +263,15 @@ room_send_some (SlRoom  *room,
                 gint64   user_id,
                 gboolean moderators)
 {
-  GHashTableIter iter;
-  SlHubClient *member;
-  g_autoptr(GPtrArray) targets = g_ptr_array_new_with_free_func ((GDestroyNotify) client_unref);
+  g_autoptr(GPtrArray) members = hold_clients (room->members);
 
-  g_hash_table_iter_init (&iter, room->members);
-  while (g_hash_table_iter_next (&iter, (gpointer *) &member, NULL))
+  for (guint i = 0; i < members->len; i++)
     {
-      if ((user_id > 0 && member->user_id == user_id) ||
-          (moderators && is_moderator (room, member)))
-        g_ptr_array_add (targets, client_ref (member));
-    }
-  for (guint i = 0; i < targets->len; i++)
-    {
-      member = g_ptr_array_index (targets, i);
-      if (!member->gone)
+      SlHubClient *member = g_ptr_array_index (members, i);
+
+      if (!member->gone &&
+          ((user_id > 0 && member->user_id == user_id) ||
+           (moderators && is_moderator (room, member))))
         sl_ws_connection_send_frame (member->ws, frame);
     }
 }
@@ -327,9 +331,7 @@ room_send_presence (SlRoom *room)
   g_autoptr(JsonObject) mods = json_object_new ();
   g_autoptr(GBytes) all_frame = NULL;
   g_autoptr(GBytes) mod_frame = NULL;
-  GHashTableIter iter;
-  SlHubClient *member;
-  g_autoptr(GPtrArray) members = g_ptr_array_new_with_free_func ((GDestroyNotify) client_unref);
+  g_autoptr(GPtrArray) members = NULL;
 
   room->presence_dirty = FALSE;
   json_object_set_string_member (all, "type", "presence");
@@ -342,12 +344,11 @@ room_send_presence (SlRoom *room)
   all_frame = frame_for (all);
   mod_frame = frame_for (mods);
 
-  g_hash_table_iter_init (&iter, room->members);
-  while (g_hash_table_iter_next (&iter, (gpointer *) &member, NULL))
-    g_ptr_array_add (members, client_ref (member));
+  members = hold_clients (room->members);
   for (guint i = 0; i < members->len; i++)
     {
-      member = g_ptr_array_index (members, i);
+      SlHubClient *member = g_ptr_array_index (members, i);
+
       if (!member->gone)
         sl_ws_connection_send_frame (member->ws,
                                      is_moderator (room, member) ? mod_frame : all_frame);
@@ -1282,10 +1283,6 @@ closed_cb (SlWsConnection *ws,
   client_gone (client->hub, client);
 }
 
-typedef struct {
-  SlHubClient *client;
-} HelloData;
-
 static void
 user_loaded_cb (GObject      *source,
                 GAsyncResult *result,
@@ -1358,9 +1355,7 @@ sl_hub_class_changed (SlHub         *self,
 {
   g_autoptr(JsonObject) object = json_object_new ();
   g_autoptr(GBytes) frame = NULL;
-  g_autoptr(GPtrArray) clients = g_ptr_array_new_with_free_func ((GDestroyNotify) client_unref);
-  GHashTableIter iter;
-  SlHubClient *client;
+  g_autoptr(GPtrArray) clients = NULL;
   SlRoom *room;
 
   g_return_if_fail (SL_IS_HUB (self));
@@ -1376,14 +1371,12 @@ sl_hub_class_changed (SlHub         *self,
       room->klass = sl_class_copy (klass);
     }
 
-  g_hash_table_iter_init (&iter, self->clients);
-  while (g_hash_table_iter_next (&iter, (gpointer *) &client, NULL))
-    if (client->ready)
-      g_ptr_array_add (clients, client_ref (client));
+  clients = hold_clients (self->clients);
   for (guint i = 0; i < clients->len; i++)
     {
-      client = g_ptr_array_index (clients, i);
-      if (!client->gone)
+      SlHubClient *client = g_ptr_array_index (clients, i);
+
+      if (client->ready && !client->gone)
         sl_ws_connection_send_frame (client->ws, frame);
     }
 
@@ -1391,11 +1384,8 @@ sl_hub_class_changed (SlHub         *self,
   room = g_hash_table_lookup (self->rooms, &klass->id);
   if (room != NULL && (klass->state & (SL_CLASS_ENDED | SL_CLASS_CANCELLED)) && !room->loading)
     {
-      g_autoptr(GPtrArray) members = g_ptr_array_new_with_free_func ((GDestroyNotify) client_unref);
+      g_autoptr(GPtrArray) members = hold_clients (room->members);
 
-      g_hash_table_iter_init (&iter, room->members);
-      while (g_hash_table_iter_next (&iter, (gpointer *) &client, NULL))
-        g_ptr_array_add (members, client_ref (client));
       for (guint i = 0; i < members->len; i++)
         g_hash_table_remove (((SlHubClient *) g_ptr_array_index (members, i))->rooms, &klass->id);
       hub_drop_room (self, room);
@@ -1407,9 +1397,8 @@ tick_cb (gpointer user_data)
 {
   SlHub *self = user_data;
   gint64 now = g_get_monotonic_time ();
-  g_autoptr(GPtrArray) clients = g_ptr_array_new_with_free_func ((GDestroyNotify) client_unref);
+  g_autoptr(GPtrArray) clients = NULL;
   GHashTableIter iter;
-  SlHubClient *client;
   SlRoom *room;
 
   g_hash_table_iter_init (&iter, self->rooms);
@@ -1417,12 +1406,11 @@ tick_cb (gpointer user_data)
     if (room->presence_dirty && room->klass != NULL)
       room_send_presence (room);
 
-  g_hash_table_iter_init (&iter, self->clients);
-  while (g_hash_table_iter_next (&iter, (gpointer *) &client, NULL))
-    g_ptr_array_add (clients, client_ref (client));
+  clients = hold_clients (self->clients);
   for (guint i = 0; i < clients->len; i++)
     {
-      client = g_ptr_array_index (clients, i);
+      SlHubClient *client = g_ptr_array_index (clients, i);
+
       if (!client->gone)
         sl_ws_connection_tick (client->ws, now);
     }
@@ -1432,18 +1420,15 @@ tick_cb (gpointer user_data)
 void
 sl_hub_shutdown (SlHub *self)
 {
-  g_autoptr(GPtrArray) clients = g_ptr_array_new_with_free_func ((GDestroyNotify) client_unref);
-  GHashTableIter iter;
-  SlHubClient *client;
+  g_autoptr(GPtrArray) clients = NULL;
 
   g_return_if_fail (SL_IS_HUB (self));
 
-  g_hash_table_iter_init (&iter, self->clients);
-  while (g_hash_table_iter_next (&iter, (gpointer *) &client, NULL))
-    g_ptr_array_add (clients, client_ref (client));
+  clients = hold_clients (self->clients);
   for (guint i = 0; i < clients->len; i++)
     {
-      client = g_ptr_array_index (clients, i);
+      SlHubClient *client = g_ptr_array_index (clients, i);
+
       sl_ws_connection_close (client->ws, SL_WS_CLOSE_GOING_AWAY, "server shutting down");
       client_gone (self, client);
     }
