@@ -1434,6 +1434,18 @@ sl_hub_shutdown (SlHub *self)
     }
 }
 
+void
+sl_hub_set_keepalive (SlHub  *self,
+                      gint64  ping_interval,
+                      gint64  timeout)
+{
+  g_return_if_fail (SL_IS_HUB (self));
+  g_return_if_fail (ping_interval > 0 && timeout > ping_interval);
+
+  self->limits.ping_interval = ping_interval;
+  self->limits.pong_timeout = timeout;
+}
+
 guint
 sl_hub_get_n_clients (SlHub *self)
 {

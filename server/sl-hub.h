@@ -28,5 +28,10 @@ void   sl_hub_class_changed  (SlHub             *self,
 /* Closes every connection with 1001 (going away). */
 void   sl_hub_shutdown       (SlHub             *self);
 guint  sl_hub_get_n_clients  (SlHub             *self);
+/* Pings a client after @ping_interval µs of silence and drops it after
+ * @timeout µs (15 s and 30 s by default); for connections made later. */
+void   sl_hub_set_keepalive  (SlHub             *self,
+                              gint64             ping_interval,
+                              gint64             timeout);
 
 G_END_DECLS

@@ -590,6 +590,13 @@ sl_server_get_store (SlServer *self)
   return self->store;
 }
 
+SlHub *
+sl_server_get_hub (SlServer *self)
+{
+  g_return_val_if_fail (SL_IS_SERVER (self), NULL);
+  return self->hub;
+}
+
 SlAuth *
 sl_server_get_auth (SlServer *self)
 {

@@ -36,6 +36,7 @@ gboolean        sl_server_stop_finish  (SlServer            *self,
 guint           sl_server_get_port     (SlServer            *self);
 SlStore        *sl_server_get_store    (SlServer            *self);
 SlAuth         *sl_server_get_auth     (SlServer            *self);
+struct _SlHub  *sl_server_get_hub      (SlServer            *self);
 const SlConfig *sl_server_get_config   (SlServer            *self);
 
 /* Tells every connected client: @event is "class_started", "class_ended"

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "sl-test-ws.h"
+#include "sl-hub.h"
 
 #include <string.h>
 #include <sys/socket.h>
@@ -835,6 +836,44 @@ test_slow_reader (gconstpointer data)
   sl_test_server_free (ts);
 }
 
+/* ---- keepalive ---------------------------------------------------------- */
+
+static void
+test_keepalive (gconstpointer data)
+{
+  SlTestServer *ts = sl_test_server_new (data, NULL);
+  g_autofree char *token = sl_test_login (ts, "student", "student123", NULL);
+  g_autoptr(SlTestWs) answering = NULL;
+  g_autoptr(GSocketConnection) silent = NULL;
+  guint before;
+  gint64 started;
+  gboolean dropped = FALSE;
+
+  /* ping after 0.3 s of silence, drop after 1.5 s (the hub looks each second) */
+  sl_hub_set_keepalive (sl_server_get_hub (ts->server), 300 * 1000, 1500 * 1000);
+  answering = sl_test_ws_connect (ts, token, NULL, NULL);
+  silent = raw_ws_connect (ts, token);
+  sl_test_settle (300);
+  before = sl_hub_get_n_clients (sl_server_get_hub (ts->server));
+  g_assert_cmpuint (before, ==, 2);
+
+  /* the raw client never answers the pings: dropped within a few seconds;
+   * libsoup's client answers them (pongs) and stays */
+  started = g_get_monotonic_time ();
+  while (!dropped && g_get_monotonic_time () - started < 6 * G_USEC_PER_SEC)
+    {
+      sl_test_settle (100);
+      dropped = sl_hub_get_n_clients (sl_server_get_hub (ts->server)) == 1;
+    }
+  g_assert_true (dropped);
+  g_assert_false (answering->closed);
+  sl_test_settle (2000);
+  g_assert_false (answering->closed);
+  sl_test_ws_send (answering, "{\"type\":\"ping\"}");
+  g_autoptr(JsonObject) pong = sl_test_ws_expect (answering, "pong");
+  sl_test_server_free (ts);
+}
+
 /* ---- restart ------------------------------------------------------------ */
 
 static void
@@ -915,6 +954,7 @@ main (int   argc,
     { "flood", test_flood },
     { "slow-reader", test_slow_reader },
     { "survives-restart", test_survives_restart },
+    { "keepalive", test_keepalive },
   };
 
   g_test_init (&argc, &argv, NULL);
