@@ -95,6 +95,20 @@ test_flags (void)
 }
 
 static void
+test_ws_origins (void)
+{
+  g_autoptr(SlConfig) config = sl_config_new ();
+  const char *env[] = { "STREAMLET_WS_ORIGINS= https://a.example , ,http://b.example:8080", NULL };
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (load (config, "", env, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_strv_length (config->ws_origins), ==, 2);
+  g_assert_cmpstr (config->ws_origins[0], ==, "https://a.example");
+  g_assert_cmpstr (config->ws_origins[1], ==, "http://b.example:8080");
+}
+
+static void
 test_env_secrets (void)
 {
   g_autoptr(SlConfig) config = sl_config_new ();
@@ -129,6 +143,8 @@ test_bad_values (void)
     { "--bogus", NULL, NULL, "bogus" },
     { "--jwt-secret abcdefabcdefabcdefabcdefabcdefabcdef", NULL, NULL, "jwt-secret" },
     { "stray-argument", NULL, NULL, "stray-argument" },
+    { "--ws-origins ftp://school.example", NULL, NULL, "ws-origins" },
+    { "--ws-origins 'https://a.example,school.example'", NULL, NULL, "school.example" },
     { "", "STREAMLET_PORT=eighty", NULL, "STREAMLET_PORT" },
     { "", "STREAMLET_DEMO=maybe", NULL, "STREAMLET_DEMO" },
     { "", "STREAMLET_JWT_SECRET=short", NULL, "jwt-secret" },
@@ -207,6 +223,7 @@ main (int   argc,
   g_test_add_func ("/config/precedence", test_precedence);
   g_test_add_func ("/config/flags", test_flags);
   g_test_add_func ("/config/env-secrets", test_env_secrets);
+  g_test_add_func ("/config/ws-origins", test_ws_origins);
   g_test_add_func ("/config/bad-values", test_bad_values);
   g_test_add_func ("/config/missing-file", test_missing_file);
   g_test_add_func ("/config/help", test_help);
