@@ -1497,6 +1497,7 @@ sl_hub_new (SlStore *store)
 
   self = g_object_new (SL_TYPE_HUB, NULL);
   self->store = g_object_ref (store);
-  self->tick_id = g_timeout_add_seconds (1, tick_cb, self);
+  /* not g_timeout_add_seconds(): its ticks may drift by up to a second */
+  self->tick_id = g_timeout_add (1000, tick_cb, self);
   return self;
 }
