@@ -319,8 +319,6 @@ static gboolean
 sl_pg_migrate (SlStorePostgres  *self,
                GError          **error)
 {
-  g_autoptr(GPtrArray) migrations = NULL;
-
   if (!sl_pg_begin (self, error) ||
       !sl_pg_command (self, "SELECT pg_advisory_xact_lock(" SL_PG_MIGRATION_LOCK ")",
                       0, NULL, error) ||
@@ -336,25 +334,8 @@ sl_pg_migrate (SlStorePostgres  *self,
       return FALSE;
     }
 
-  migrations = _sl_store_load_migrations ("postgresql", error);
-  if (migrations == NULL)
-    return FALSE;
-
-  for (guint i = 0; i < migrations->len; i++)
-    {
-      SlMigration *migration = g_ptr_array_index (migrations, i);
-      g_autoptr(GError) local_error = NULL;
-
-      if (!sl_pg_apply (self, migration, &local_error))
-        {
-          sl_pg_rollback (self);
-          g_set_error (error, SL_STORE_ERROR, SL_STORE_ERROR_MIGRATION,
-                       "Migration postgresql/%s failed: %s",
-                       migration->name, local_error->message);
-          return FALSE;
-        }
-    }
-  return TRUE;
+  return _sl_store_apply_migrations ("postgresql", self, (SlMigrationApplyFunc) sl_pg_apply,
+                                     (SlMigrationRollbackFunc) sl_pg_rollback, error);
 }
 
 /* SlStore */

@@ -64,6 +64,20 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SlMigration, _sl_migration_free)
 GPtrArray  *_sl_store_load_migrations   (const char       *dialect,
                                          GError          **error);
 
+/* Applies, in order, each migration of @dialect that @apply does not skip
+ * (it knows which versions its database has); @rollback undoes a failed
+ * one.  The error names the failing file. */
+typedef gboolean (*SlMigrationApplyFunc)    (gpointer          store,
+                                             SlMigration      *migration,
+                                             GError          **error);
+typedef void     (*SlMigrationRollbackFunc) (gpointer          store);
+
+gboolean    _sl_store_apply_migrations  (const char              *dialect,
+                                         gpointer                 store,
+                                         SlMigrationApplyFunc     apply,
+                                         SlMigrationRollbackFunc  rollback,
+                                         GError                 **error);
+
 /* "%query%" with LIKE's metacharacters (% _ \) escaped by a backslash, so
  * the query matches literally with ESCAPE '\'; NULL for a NULL or empty
  * query (which matches everything). */

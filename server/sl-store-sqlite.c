@@ -297,8 +297,6 @@ static gboolean
 sl_sqlite_migrate (SlStoreSqlite  *self,
                    GError        **error)
 {
-  g_autoptr(GPtrArray) migrations = NULL;
-
   if (!sl_sqlite_exec (self,
                        "CREATE TABLE IF NOT EXISTS schema_migrations ("
                        " version INTEGER PRIMARY KEY,"
@@ -309,24 +307,8 @@ sl_sqlite_migrate (SlStoreSqlite  *self,
       return FALSE;
     }
 
-  migrations = _sl_store_load_migrations ("sqlite", error);
-  if (migrations == NULL)
-    return FALSE;
-
-  for (guint i = 0; i < migrations->len; i++)
-    {
-      SlMigration *migration = g_ptr_array_index (migrations, i);
-      g_autoptr(GError) local_error = NULL;
-
-      if (!sl_sqlite_apply (self, migration, &local_error))
-        {
-          sl_sqlite_rollback (self);
-          g_set_error (error, SL_STORE_ERROR, SL_STORE_ERROR_MIGRATION,
-                       "Migration sqlite/%s failed: %s", migration->name, local_error->message);
-          return FALSE;
-        }
-    }
-  return TRUE;
+  return _sl_store_apply_migrations ("sqlite", self, (SlMigrationApplyFunc) sl_sqlite_apply,
+                                     (SlMigrationRollbackFunc) sl_sqlite_rollback, error);
 }
 
 /* SlStore */

@@ -192,6 +192,35 @@ _sl_store_load_migrations (const char  *dialect,
   return g_steal_pointer (&migrations);
 }
 
+gboolean
+_sl_store_apply_migrations (const char              *dialect,
+                            gpointer                 store,
+                            SlMigrationApplyFunc     apply,
+                            SlMigrationRollbackFunc  rollback,
+                            GError                 **error)
+{
+  g_autoptr(GPtrArray) migrations = _sl_store_load_migrations (dialect, error);
+
+  if (migrations == NULL)
+    return FALSE;
+
+  for (guint i = 0; i < migrations->len; i++)
+    {
+      SlMigration *migration = g_ptr_array_index (migrations, i);
+      g_autoptr(GError) local_error = NULL;
+
+      if (!apply (store, migration, &local_error))
+        {
+          rollback (store);
+          g_set_error (error, SL_STORE_ERROR, SL_STORE_ERROR_MIGRATION,
+                       "Migration %s/%s failed: %s",
+                       dialect, migration->name, local_error->message);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 char *
 _sl_store_like_pattern (const char *query)
 {
