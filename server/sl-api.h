@@ -35,6 +35,20 @@ void sl_api_class_stream_key     (SlRequest *req);
 void sl_api_class_rotate_key     (SlRequest *req);
 void sl_api_class_chat           (SlRequest *req);
 
+/* sl-api-media.c: WHIP, WHEP, HLS, recordings and the web viewer */
+void sl_api_class_recordings     (SlRequest *req);
+void sl_api_watch_state          (SlRequest *req);
+void sl_api_whip_post            (SlRequest *req);
+void sl_api_whip_patch           (SlRequest *req);
+void sl_api_whip_delete          (SlRequest *req);
+void sl_api_whep_post            (SlRequest *req);
+void sl_api_whep_patch           (SlRequest *req);
+void sl_api_whep_delete          (SlRequest *req);
+void sl_api_hls_get              (SlRequest *req);
+void sl_api_recording_get        (SlRequest *req);
+void sl_api_watch_page           (SlRequest *req);
+void sl_api_web_asset            (SlRequest *req);
+
 /* Called with the stored user once an account is created. */
 typedef void (*SlApiUserFunc) (SlRequest *req,
                                SlUser    *user);

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <glib/gstdio.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <string.h>
 #include <unistd.h>
@@ -41,6 +42,7 @@ struct _SlAuth
   GHashTable       *verified;          /* token → SlJwtClaims, signature already checked */
   gint64            access_ttl;
   gint64            refresh_ttl;
+  guint8            url_key[32];       /* signs URLs, derived from the secret */
 };
 
 G_DEFINE_FINAL_TYPE (SlAuth, sl_auth, G_TYPE_OBJECT)
@@ -264,6 +266,78 @@ verify_token (SlAuth      *self,
   return claims;
 }
 
+static gboolean
+hmac_sha256 (const guint8 *key,
+             gsize         key_len,
+             const char   *text,
+             guint8        out[32])
+{
+  size_t out_len = 0;
+
+  return EVP_Q_mac (NULL, "HMAC", NULL, "SHA256", NULL, key, key_len,
+                    (const unsigned char *) text, strlen (text), out, 32, &out_len) != NULL &&
+         out_len == 32;
+}
+
+static char *
+scope_signature (SlAuth     *self,
+                 const char *scope,
+                 gint64      expires_at)
+{
+  g_autofree char *text = g_strdup_printf ("%s|%" G_GINT64_FORMAT, scope, expires_at);
+  guint8 mac[32];
+  char *sig;
+
+  if (!hmac_sha256 (self->url_key, sizeof self->url_key, text, mac))
+    return NULL;
+  sig = g_base64_encode (mac, sizeof mac);
+  /* base64url without padding */
+  g_strdelimit (sig, "+", '-');
+  g_strdelimit (sig, "/", '_');
+  *strchr (sig, '=') = '\0';
+  return sig;
+}
+
+char *
+sl_auth_sign_scope (SlAuth     *self,
+                    const char *scope,
+                    gint64      expires_at)
+{
+  g_autofree char *sig = NULL;
+
+  g_return_val_if_fail (SL_IS_AUTH (self), NULL);
+  g_return_val_if_fail (scope != NULL, NULL);
+
+  sig = scope_signature (self, scope, expires_at);
+  if (sig == NULL)
+    return NULL;
+  return g_strdup_printf ("exp=%" G_GINT64_FORMAT "&sig=%s", expires_at, sig);
+}
+
+gboolean
+sl_auth_check_scope (SlAuth     *self,
+                     const char *scope,
+                     const char *exp,
+                     const char *sig,
+                     gint64      now)
+{
+  g_autofree char *expected = NULL;
+  guint64 expires_at;
+  gsize length;
+
+  g_return_val_if_fail (SL_IS_AUTH (self), FALSE);
+
+  if (exp == NULL || sig == NULL || scope == NULL)
+    return FALSE;
+  if (!g_ascii_string_to_unsigned (exp, 10, 1, G_MAXINT64, &expires_at, NULL) ||
+      (gint64) expires_at < now)
+    return FALSE;
+  expected = scope_signature (self, scope, (gint64) expires_at);
+  length = strlen (sig);
+  return expected != NULL && strlen (expected) == length &&
+         CRYPTO_memcmp (expected, sig, length) == 0;
+}
+
 SlAuth *
 sl_auth_new (const SlConfig  *config,
              SlStore         *store,
@@ -285,6 +359,12 @@ sl_auth_new (const SlConfig  *config,
   self->hasher = sl_password_hasher_new (config->hash_threads);
   data = g_bytes_get_data (secret, &length);
   self->jwt = sl_jwt_new (data, length, SL_AUTH_ISSUER, SL_AUTH_AUDIENCE);
+  if (!hmac_sha256 (data, length, "streamlet signed URLs", self->url_key))
+    {
+      g_set_error (error, SL_AUTH_ERROR, SL_AUTH_ERROR_SECRET,
+                   "could not derive the URL signing key");
+      return NULL;
+    }
   self->account_throttle = sl_throttle_new (config->login_max_failures,
                                             config->login_window,
                                             SL_AUTH_MAX_THROTTLE_KEYS);

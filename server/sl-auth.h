@@ -60,6 +60,23 @@ SlJwtClaims      *sl_auth_check_request      (SlAuth              *self,
 void              sl_auth_set_disabled       (SlAuth              *self,
                                               gint64               user_id,
                                               gboolean             disabled);
+
+/* Signed URLs (HLS of non-public classes, recordings): anyone holding the
+ * URL may fetch what lies under @scope (a path prefix such as "/hls/7/")
+ * until @expires_at (unix seconds).  Returns the query to append,
+ * "exp=<n>&sig=<base64url HMAC-SHA256>"; the key is derived from the token
+ * secret.  Give every viewer of a scope the same @expires_at (rounded up)
+ * and a CDN caches one copy. */
+char             *sl_auth_sign_scope         (SlAuth              *self,
+                                              const char          *scope,
+                                              gint64               expires_at);
+/* TRUE when @exp and @sig (the query's values, nullable) sign @scope and
+ * have not expired at @now. */
+gboolean          sl_auth_check_scope        (SlAuth              *self,
+                                              const char          *scope,
+                                              const char          *exp,
+                                              const char          *sig,
+                                              gint64               now);
 /* After a role change: older tokens (with the old role) are refused. */
 void              sl_auth_set_role           (SlAuth              *self,
                                               gint64               user_id,

@@ -7,6 +7,7 @@
 
 #include "sl-config.h"
 
+#include <gio/gio.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -64,6 +65,14 @@ static const OptSpec options[] = {
   { "ws-origins", OPT_LIST, FIELD (ws_origins), 0, 0, TRUE, "ORIGINS",
     "Comma-separated origins (https://school.example) whose pages may open /ws; "
     "the server's own origin and native apps always may" },
+  { "no-record", OPT_FLAG, FIELD (record), 0, 0, TRUE, NULL,
+    "Do not record live classes (HLS still works, with only a live window on disk)" },
+  { "ice-addresses", OPT_LIST, FIELD (ice_addresses), 0, 0, TRUE, "IPS",
+    "Comma-separated local IP addresses WebRTC (ICE) may use; default: every interface" },
+  { "max-viewers", OPT_UINT, FIELD (max_viewers), 1, 10000, TRUE, "N",
+    "WebRTC (WHEP) viewers the server feeds per class; more get 503 (default 100)" },
+  { "web-dir", OPT_STRING, FIELD (web_dir), 0, 0, TRUE, "DIR",
+    "The web viewer's files, with hls.js in node_modules (default: data/web of the sources)" },
   { "quiet", OPT_FLAG, 0, 0, 0, TRUE, NULL,
     "Log warnings and errors only (no request lines)" },
   { "verbose", OPT_FLAG, 0, 0, 0, TRUE, NULL,
@@ -82,6 +91,9 @@ sl_config_new (void)
   config->port = 8080;
   config->data_dir = g_strdup ("var");
   config->registration = TRUE;
+  config->record = TRUE;
+  config->max_viewers = 100;
+  config->web_dir = g_strdup (SL_SOURCE_DIR "/data/web");
   config->access_token_ttl = 900;
   config->refresh_token_ttl = 30 * 24 * 3600;
   config->max_body_size = 1024 * 1024;
@@ -112,6 +124,8 @@ sl_config_free (SlConfig *config)
   g_free (config->database);
   g_free (config->config_file);
   g_strfreev (config->ws_origins);
+  g_strfreev (config->ice_addresses);
+  g_free (config->web_dir);
   wipe_string (config->jwt_secret);
   wipe_string (config->admin_password);
   g_free (config);
@@ -190,7 +204,19 @@ apply_value (SlConfig      *config,
             g_strstrip (items[i]);
             if (items[i][0] == '\0')
               continue;
-            if (!g_str_has_prefix (items[i], "http://") && !g_str_has_prefix (items[i], "https://"))
+            if (g_str_equal (spec->name, "ice-addresses"))
+              {
+                g_autoptr(GInetAddress) address = g_inet_address_new_from_string (items[i]);
+
+                if (address == NULL)
+                  {
+                    g_set_error (error, SL_CONFIG_ERROR, SL_CONFIG_ERROR_INVALID,
+                                 "%s (from %s): “%s” is not an IP address",
+                                 spec->name, source, items[i]);
+                    return FALSE;
+                  }
+              }
+            else if (!g_str_has_prefix (items[i], "http://") && !g_str_has_prefix (items[i], "https://"))
               {
                 g_set_error (error, SL_CONFIG_ERROR, SL_CONFIG_ERROR_INVALID,
                              "%s (from %s): “%s” is not an http:// or https:// origin",
@@ -218,6 +244,8 @@ apply_value (SlConfig      *config,
           }
         if (g_str_equal (spec->name, "no-registration"))
           config->registration = !b;
+        else if (g_str_equal (spec->name, "no-record"))
+          config->record = !b;
         else if (g_str_equal (spec->name, "quiet"))
           {
             if (b)

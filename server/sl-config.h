@@ -37,6 +37,10 @@ typedef struct {
   SlLogLevel  log_level;
   gboolean    log_requests;
   char      **ws_origins;           /* extra Origins allowed to open /ws */
+  gboolean    record;               /* record live classes */
+  char      **ice_addresses;        /* NULL: ICE may use every interface */
+  guint       max_viewers;          /* WHEP viewers per class */
+  char       *web_dir;              /* the web viewer's files */
   char       *jwt_secret;           /* env/file only, never a flag */
   char       *admin_password;       /* STREAMLET_ADMIN_PASSWORD only */
 } SlConfig;

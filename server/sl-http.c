@@ -39,6 +39,8 @@ sl_request_finish (SlRequest *req)
   g_clear_pointer (&req->claims, sl_jwt_claims_free);
   g_clear_pointer (&req->body, json_object_unref);
   g_free (req->client_address);
+  for (guint i = 0; i < SL_REQUEST_MAX_KEYS; i++)
+    g_free (req->keys[i]);
   g_free (req);
 }
 
@@ -88,6 +90,21 @@ sl_request_reply_empty (SlRequest *req,
   g_return_if_fail (req != NULL);
 
   soup_server_message_set_status (req->msg, status, NULL);
+  sl_request_finish (req);
+}
+
+void
+sl_request_reply_bytes (SlRequest  *req,
+                        guint       status,
+                        const char *content_type,
+                        GBytes     *body)
+{
+  g_return_if_fail (req != NULL);
+
+  soup_server_message_set_status (req->msg, status, NULL);
+  soup_message_headers_replace (soup_server_message_get_response_headers (req->msg),
+                                "Content-Type", content_type);
+  soup_message_body_append_bytes (soup_server_message_get_response_body (req->msg), body);
   sl_request_finish (req);
 }
 

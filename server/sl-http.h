@@ -11,6 +11,8 @@ G_BEGIN_DECLS
 
 typedef struct _SlServer SlServer;
 
+#define SL_REQUEST_MAX_KEYS 2
+
 /* A request being served.  The message stays paused until one of the
  * sl_request_reply*() calls, which sends the answer and frees the request:
  * every path through a handler ends in exactly one of them. */
@@ -19,6 +21,7 @@ typedef struct {
   SoupServerMessage *msg;
   SlJwtClaims       *claims;          /* NULL on public routes */
   gint64             id;              /* the {id} of the path, 0 if none */
+  char              *keys[SL_REQUEST_MAX_KEYS]; /* the {key}s of the path, in order */
   JsonObject        *body;            /* the JSON body of POST/PATCH/PUT, else NULL */
   char              *client_address;
 } SlRequest;
@@ -34,6 +37,11 @@ void       sl_request_reply          (SlRequest   *req,
                                       JsonNode    *node);
 void       sl_request_reply_empty    (SlRequest   *req,
                                       guint        status);
+/* Any other body: @content_type, @body (transfer none). */
+void       sl_request_reply_bytes    (SlRequest   *req,
+                                      guint        status,
+                                      const char  *content_type,
+                                      GBytes      *body);
 void       sl_request_reply_error    (SlRequest   *req,
                                       guint        status,
                                       const char  *code,

@@ -1392,6 +1392,44 @@ sl_hub_class_changed (SlHub         *self,
     }
 }
 
+void
+sl_hub_stream_changed (SlHub    *self,
+                       gint64    class_id,
+                       gboolean  online)
+{
+  g_autoptr(JsonObject) object = json_object_new ();
+  g_autoptr(GBytes) frame = NULL;
+  g_autoptr(GPtrArray) clients = NULL;
+
+  g_return_if_fail (SL_IS_HUB (self));
+
+  json_object_set_string_member (object, "type", "stream");
+  json_object_set_int_member (object, "class_id", class_id);
+  json_object_set_boolean_member (object, "online", online);
+  frame = frame_for (object);
+
+  clients = hold_clients (self->clients);
+  for (guint i = 0; i < clients->len; i++)
+    {
+      SlHubClient *client = g_ptr_array_index (clients, i);
+
+      if (client->ready && !client->gone)
+        sl_ws_connection_send_frame (client->ws, frame);
+    }
+}
+
+guint
+sl_hub_get_room_count (SlHub  *self,
+                       gint64  class_id)
+{
+  SlRoom *room;
+
+  g_return_val_if_fail (SL_IS_HUB (self), 0);
+
+  room = g_hash_table_lookup (self->rooms, &class_id);
+  return room != NULL ? g_hash_table_size (room->users) : 0;
+}
+
 static gboolean
 tick_cb (gpointer user_data)
 {

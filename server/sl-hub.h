@@ -25,6 +25,14 @@ void   sl_hub_accept         (SlHub             *self,
 void   sl_hub_class_changed  (SlHub             *self,
                               const char        *event,
                               const SlClass     *klass);
+/* {"type": "stream", "class_id", "online"} to every client: a publisher
+ * started or stopped sending (the class stays live either way). */
+void   sl_hub_stream_changed (SlHub             *self,
+                              gint64             class_id,
+                              gboolean           online);
+/* How many distinct users are in @class_id's room now. */
+guint  sl_hub_get_room_count (SlHub             *self,
+                              gint64             class_id);
 /* Closes every connection with 1001 (going away). */
 void   sl_hub_shutdown       (SlHub             *self);
 guint  sl_hub_get_n_clients  (SlHub             *self);

@@ -9,6 +9,7 @@
 #include "sl-http.h"
 #include "sl-hub.h"
 #include "sl-json.h"
+#include "sl-media-server.h"
 
 #include <libsoup/soup.h>
 #include <openssl/rand.h>
@@ -58,6 +59,18 @@ static const SlRoute routes[] = {
   { "GET",   "/api/classes/{id}/stream-key", ROUTE_TEACHER, FALSE, sl_api_class_stream_key },
   { "POST",  "/api/classes/{id}/stream-key", ROUTE_TEACHER, FALSE, sl_api_class_rotate_key },
   { "GET",   "/api/classes/{id}/chat",      ROUTE_STUDENT, FALSE, sl_api_class_chat },
+  { "GET",   "/api/classes/{id}/recordings", ROUTE_STUDENT, FALSE, sl_api_class_recordings },
+  { "GET",   "/api/watch/{id}",             ROUTE_PUBLIC,  FALSE, sl_api_watch_state },
+  { "POST",  "/whip/{id}",                  ROUTE_PUBLIC,  FALSE, sl_api_whip_post },
+  { "PATCH", "/whip/{id}/{key}",            ROUTE_PUBLIC,  FALSE, sl_api_whip_patch },
+  { "DELETE", "/whip/{id}/{key}",           ROUTE_PUBLIC,  FALSE, sl_api_whip_delete },
+  { "POST",  "/whep/{id}",                  ROUTE_STUDENT, FALSE, sl_api_whep_post },
+  { "PATCH", "/whep/{id}/{key}",            ROUTE_STUDENT, FALSE, sl_api_whep_patch },
+  { "DELETE", "/whep/{id}/{key}",           ROUTE_STUDENT, FALSE, sl_api_whep_delete },
+  { "GET",   "/hls/{id}/{key}",             ROUTE_PUBLIC,  FALSE, sl_api_hls_get },
+  { "GET",   "/recordings/{key}/{key}",     ROUTE_PUBLIC,  FALSE, sl_api_recording_get },
+  { "GET",   "/watch/{id}",                 ROUTE_PUBLIC,  FALSE, sl_api_watch_page },
+  { "GET",   "/web/{key}",                  ROUTE_PUBLIC,  FALSE, sl_api_web_asset },
 };
 
 struct _SlServer
@@ -68,6 +81,7 @@ struct _SlServer
   SlStore    *store;
   SlAuth     *auth;
   SlHub      *hub;
+  SlMediaServer *media;
   SoupServer *soup;
   guint       port;
 
@@ -91,13 +105,19 @@ typedef struct {
 
 /* ---- routing ------------------------------------------------------------ */
 
-/* Matches @path against @pattern; fills *id for "{id}". */
+/* A {key} path segment: letters, digits, '.', '-', '_'; never "." first. */
+#define SL_ROUTE_KEY_MAX 128
+
+/* Matches @path against @pattern; fills *id for "{id}" and @keys (freed by
+ * the caller) for each "{key}". */
 static gboolean
 route_matches (const char *pattern,
                const char *path,
-               gint64     *id)
+               gint64     *id,
+               char       *keys[SL_REQUEST_MAX_KEYS])
 {
   const char *p = pattern, *s = path;
+  guint n_keys = 0;
 
   while (*p != '\0' && *s != '\0')
     {
@@ -119,6 +139,19 @@ route_matches (const char *pattern,
             return FALSE;
           *id = (gint64) value;
           p += 4;
+          continue;
+        }
+      if (g_str_has_prefix (p, "{key}"))
+        {
+          const char *start = s;
+
+          while (g_ascii_isalnum (*s) || *s == '.' || *s == '-' || *s == '_')
+            s++;
+          if (s == start || *start == '.' || s - start > SL_ROUTE_KEY_MAX ||
+              n_keys == SL_REQUEST_MAX_KEYS)
+            return FALSE;
+          keys[n_keys++] = g_strndup (start, (gsize) (s - start));
+          p += 5;
           continue;
         }
       if (*p != *s)
@@ -249,6 +282,7 @@ dispatch (SlServer          *self,
   gboolean path_known = FALSE;
   g_autoptr(GString) allow = g_string_new (NULL);
   gint64 id = 0;
+  char *keys[SL_REQUEST_MAX_KEYS] = { NULL, };
   SlRequest *req;
 
   if (g_str_equal (path, "/ws"))
@@ -260,17 +294,23 @@ dispatch (SlServer          *self,
   for (guint i = 0; i < G_N_ELEMENTS (routes); i++)
     {
       gint64 route_id = 0;
+      char *route_keys[SL_REQUEST_MAX_KEYS] = { NULL, };
+      gboolean matches = route_matches (routes[i].pattern, path, &route_id, route_keys);
 
-      if (!route_matches (routes[i].pattern, path, &route_id))
-        continue;
-      path_known = TRUE;
-      g_string_append_printf (allow, "%s%s", allow->len ? ", " : "", routes[i].method);
-      if (g_str_equal (routes[i].method, method))
+      if (matches)
+        {
+          path_known = TRUE;
+          g_string_append_printf (allow, "%s%s", allow->len ? ", " : "", routes[i].method);
+        }
+      if (matches && g_str_equal (routes[i].method, method))
         {
           route = &routes[i];
           id = route_id;
+          memcpy (keys, route_keys, sizeof keys);
           break;
         }
+      for (guint k = 0; k < SL_REQUEST_MAX_KEYS; k++)
+        g_free (route_keys[k]);
     }
 
   if (route == NULL && path_known)
@@ -289,6 +329,8 @@ dispatch (SlServer          *self,
 
   if (info != NULL && info->too_large)
     {
+      for (guint k = 0; k < SL_REQUEST_MAX_KEYS; k++)
+        g_free (keys[k]);
       soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                     "Connection", "close");
       sl_http_set_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "payload_too_large",
@@ -298,6 +340,7 @@ dispatch (SlServer          *self,
 
   req = sl_request_new (self, msg);
   req->id = id;
+  memcpy (req->keys, keys, sizeof keys);
 
   if (route->access != ROUTE_PUBLIC)
     {
@@ -503,6 +546,9 @@ sl_server_dispose (GObject *object)
   if (self->soup != NULL)
     soup_server_disconnect (self->soup);
   g_clear_object (&self->soup);
+  if (self->media != NULL)
+    sl_media_server_shutdown (self->media);
+  g_clear_object (&self->media);
   g_clear_object (&self->hub);
   g_clear_object (&self->auth);
   g_clear_object (&self->store);
@@ -534,6 +580,15 @@ sl_server_init (SlServer *self)
 {
 }
 
+static void
+stream_changed_cb (SlMediaServer *media,
+                   gint64         class_id,
+                   gboolean       online,
+                   SlServer      *self)
+{
+  sl_hub_stream_changed (self->hub, class_id, online);
+}
+
 SlServer *
 sl_server_new (SlConfig  *config,
                GError   **error)
@@ -562,6 +617,11 @@ sl_server_new (SlConfig  *config,
   if (self->auth == NULL)
     return NULL;
   self->hub = sl_hub_new (self->store);
+  self->media = sl_media_server_new (config, error);
+  if (self->media == NULL)
+    return NULL;
+  g_signal_connect_object (self->media, "stream-changed",
+                           G_CALLBACK (stream_changed_cb), self, 0);
 
   self->soup = g_object_new (SOUP_TYPE_SERVER, "server-header", "streamlet ", NULL);
   soup_server_add_early_handler (self->soup, NULL, early_handle_cb, self, NULL);
@@ -613,6 +673,16 @@ sl_server_class_changed (SlServer      *self,
   g_return_if_fail (klass != NULL);
 
   sl_hub_class_changed (self->hub, event, klass);
+  sl_media_server_update_class (self->media, klass->id, klass->is_public);
+  if (klass->state & (SL_CLASS_ENDED | SL_CLASS_CANCELLED))
+    sl_media_server_end_class (self->media, klass->id);
+}
+
+SlMediaServer *
+sl_server_get_media (SlServer *self)
+{
+  g_return_val_if_fail (SL_IS_SERVER (self), NULL);
+  return self->media;
 }
 
 const SlConfig *
@@ -629,6 +699,7 @@ finish_stop (SlServer *self)
 
   g_clear_handle_id (&self->stop_timeout_id, g_source_remove);
   sl_hub_shutdown (self->hub);
+  sl_media_server_shutdown (self->media);
   soup_server_disconnect (self->soup);
   sl_store_close (self->store);
   g_task_return_boolean (task, TRUE);

@@ -37,6 +37,7 @@ guint           sl_server_get_port     (SlServer            *self);
 SlStore        *sl_server_get_store    (SlServer            *self);
 SlAuth         *sl_server_get_auth     (SlServer            *self);
 struct _SlHub  *sl_server_get_hub      (SlServer            *self);
+struct _SlMediaServer *sl_server_get_media (SlServer        *self);
 const SlConfig *sl_server_get_config   (SlServer            *self);
 
 /* Tells every connected client: @event is "class_started", "class_ended"
