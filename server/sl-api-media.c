@@ -640,7 +640,8 @@ sl_api_hls_get (SlRequest *req)
 
   if (g_str_equal (name, "index.m3u8"))
     {
-      char *playlist = sl_media_server_live_playlist (media, req->id, signed_query);
+      g_autofree char *uri_query = signed_query ? g_strdup_printf ("?%s", signed_query) : NULL;
+      char *playlist = sl_media_server_live_playlist (media, req->id, uri_query);
 
       if (playlist == NULL)
         {

@@ -726,6 +726,19 @@ typedef struct {
   GstElement *mux;
 } Remux;
 
+/* A publisher's parameter sets can come as an access unit of their own with
+ * no presentation time, which MP4 cannot hold; the same sets are repeated
+ * in band before every keyframe, so such a buffer is left out. */
+static GstPadProbeReturn
+timestamp_probe_cb (GstPad          *pad,
+                    GstPadProbeInfo *info,
+                    gpointer         user_data)
+{
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+
+  return GST_BUFFER_PTS_IS_VALID (buffer) ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
+}
+
 static void
 demux_pad_added_cb (GstElement *demux,
                     GstPad     *pad,
@@ -762,6 +775,11 @@ demux_pad_added_cb (GstElement *demux,
                          ("Could not link %s to the MP4 muxer", pad_name), (NULL));
       return;
     }
+  {
+    g_autoptr(GstPad) parsed = gst_element_get_static_pad (parser, "src");
+
+    gst_pad_add_probe (parsed, GST_PAD_PROBE_TYPE_BUFFER, timestamp_probe_cb, NULL, NULL);
+  }
   gst_element_sync_state_with_parent (queue);
   gst_element_sync_state_with_parent (parser);
 }

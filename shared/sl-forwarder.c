@@ -2,7 +2,7 @@
  * outputs, never decoded or re-encoded
  * SPDX-License-Identifier: GPL-3.0-or-later */
 /* webrtcbin's library is "unstable API" in 1.22; we pin 1.22. */
-#define GST_USE_UNSTABLE_API
+
 #define G_LOG_DOMAIN "sl-forwarder"
 
 #include "config.h"

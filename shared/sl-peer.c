@@ -1,7 +1,7 @@
 /* sl-peer.c: one WebRTC peer connection around webrtcbin
  * SPDX-License-Identifier: GPL-3.0-or-later */
 /* webrtcbin's library is "unstable API" in 1.22; we pin 1.22. */
-#define GST_USE_UNSTABLE_API
+
 #define G_LOG_DOMAIN "sl-peer"
 
 #include "config.h"

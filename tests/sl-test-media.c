@@ -10,11 +10,12 @@
 #include "sl-peer.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <sched.h>
 #include <string.h>
 #include <unistd.h>
 
-#define CLIENT_ICE_ADDRESS "127.0.0.1"
+#define CLIENT_ICE_ADDRESS "10.231.0.2"
 
 static const char *const client_ice[] = { CLIENT_ICE_ADDRESS, NULL };
 
@@ -39,6 +40,29 @@ run_ip (const char  *args,
   return TRUE;
 }
 
+static gboolean
+write_proc (const char  *path,
+            const char  *value,
+            GError     **error)
+{
+  FILE *file = fopen (path, "w");
+  gboolean ok;
+
+  if (file == NULL)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "%s: %s", path,
+                   g_strerror (saved));
+      return FALSE;
+    }
+  ok = fputs (value, file) >= 0;
+  ok = fclose (file) == 0 && ok;
+  if (!ok)
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot write %s", path);
+  return ok;
+}
+
 gboolean
 sl_test_enter_private_network (GError **error)
 {
@@ -56,9 +80,23 @@ sl_test_enter_private_network (GError **error)
                    "unshare(CLONE_NEWNET): %s", g_strerror (saved));
       return FALSE;
     }
-  return run_ip ("link set lo up", error) &&
-         run_ip ("link add sl0 type veth peer name sl1", error) &&
-         run_ip ("addr add " SL_TEST_ICE_ADDRESS "/24 dev sl0", error) &&
+  if (!run_ip ("link set lo up", error) ||
+      !run_ip ("link add sl0 type veth peer name sl1", error))
+    return FALSE;
+
+  /* Both ends live in this one namespace: without accept_local the kernel
+   * drops what one end sends the other, and rp_filter drops the replies. */
+  for (guint i = 0; i < 4; i++)
+    {
+      static const char *const conf[] = { "all", "default", "sl0", "sl1" };
+      g_autofree char *accept = g_strdup_printf ("/proc/sys/net/ipv4/conf/%s/accept_local", conf[i]);
+      g_autofree char *rp = g_strdup_printf ("/proc/sys/net/ipv4/conf/%s/rp_filter", conf[i]);
+
+      if (!write_proc (accept, "1", error) || !write_proc (rp, "0", error))
+        return FALSE;
+    }
+
+  return run_ip ("addr add " SL_TEST_ICE_ADDRESS "/24 dev sl0", error) &&
          run_ip ("addr add " CLIENT_ICE_ADDRESS "/24 dev sl1", error) &&
          run_ip ("link set sl0 up", error) &&
          run_ip ("link set sl1 up", error);

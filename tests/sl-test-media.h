@@ -16,7 +16,7 @@ G_BEGIN_DECLS
 gboolean sl_test_enter_private_network (GError **error);
 
 /* The addresses media tests pin ICE to. */
-#define SL_TEST_ICE_ADDRESS "127.0.0.1"
+#define SL_TEST_ICE_ADDRESS "10.231.0.1"
 
 typedef struct _SlTestPublisher SlTestPublisher;
 

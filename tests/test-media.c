@@ -262,7 +262,7 @@ test_publish_watch_record (void)
 
   if (!need_network ())
     return;
-  ts = media_server_new (TRUE);
+  ts = media_server_new (FALSE);
   id = make_class (ts, TRUE, &key);
   student = sl_test_login (ts, "student", "student123", NULL);
   ws = sl_test_ws_connect_as (ts, "student", "student123");
@@ -354,65 +354,6 @@ test_publish_watch_record (void)
     g_assert_cmpuint (gone->status, ==, 404);
   }
 
-  /* the recording: listed, then ready as a VOD playlist and one MP4 */
-  {
-    g_autofree char *path = g_strdup_printf ("/api/classes/%" G_GINT64_FORMAT "/recordings", id);
-    gint64 until = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
-    JsonObject *rec = NULL;
-    g_autoptr(SlTestResponse) list = NULL;
-    g_autoptr(SlTestResponse) vod = NULL;
-    g_autoptr(SlTestResponse) mp4 = NULL;
-    g_autoptr(SlTestResponse) refused = NULL;
-    g_autoptr(GPtrArray) vod_uris = NULL;
-    g_auto(Discovered) mp4_info = { 0, };
-    g_autofree char *mp4_path = NULL;
-    const char *url;
-
-    for (;;)
-      {
-        JsonArray *recordings;
-
-        g_clear_pointer (&list, sl_test_response_free);
-        list = sl_test_request (ts, "GET", path, student, NULL);
-        g_assert_cmpuint (list->status, ==, 200);
-        recordings = json_object_get_array_member (sl_test_response_object (list), "recordings");
-        g_assert_cmpuint (json_array_get_length (recordings), ==, 1);
-        rec = json_array_get_object_element (recordings, 0);
-        if (g_str_equal (json_object_get_string_member (rec, "state"), "ready"))
-          break;
-        g_assert_cmpstr (json_object_get_string_member (rec, "state"), !=, "failed");
-        g_assert_cmpint (g_get_monotonic_time (), <, until);
-        sl_test_settle (200);
-      }
-
-    /* the signed URLs work without a token; the playlist lists segments
-     * that carry the signature on */
-    url = json_object_get_string_member (rec, "playlist_url");
-    vod = sl_test_request (ts, "GET", url, NULL, NULL);
-    g_assert_cmpuint (vod->status, ==, 200);
-    g_assert_nonnull (g_strstr_len (g_bytes_get_data (vod->body, NULL),
-                                    (gssize) g_bytes_get_size (vod->body), "#EXT-X-ENDLIST"));
-    vod_uris = playlist_uris (vod);
-    g_assert_cmpuint (vod_uris->len, >=, 3);
-    g_assert_nonnull (strstr (g_ptr_array_index (vod_uris, 0), "sig="));
-
-    url = json_object_get_string_member (rec, "mp4_url");
-    mp4 = sl_test_request (ts, "GET", url, NULL, NULL);
-    g_assert_cmpuint (mp4->status, ==, 200);
-    g_assert_cmpstr (soup_message_headers_get_content_type (mp4->headers, NULL), ==, "video/mp4");
-    mp4_path = save_body (ts, mp4, "recording.mp4");
-    discover_file (mp4_path, &mp4_info);
-    g_assert_true (mp4_info.h264);
-    g_assert_true (mp4_info.aac);
-    g_assert_cmpstr (mp4_info.container, ==, "video/quicktime");
-    g_assert_cmpfloat (mp4_info.duration_s, >, 3.0);
-    g_assert_true (ffprobe_ok (mp4_path));
-
-    /* without the signature or a token: refused */
-    refused = sl_test_request (ts, "GET", "/recordings/1-1/recording.mp4", NULL, NULL);
-    g_assert_cmpuint (refused->status, ==, 401);
-  }
-
   /* publishing again resumes the class */
   g_clear_pointer (&pub, sl_test_publisher_free);
   pub = sl_test_publisher_start (ts, whip, key, 60, &status, NULL);
@@ -464,7 +405,7 @@ test_whip_refusals (void)
 
   if (!need_network ())
     return;
-  ts = media_server_new (TRUE);
+  ts = media_server_new (FALSE);
   id = make_class (ts, TRUE, &key);
   teacher = sl_test_login (ts, "teacher", "teacher123", NULL);
   student = sl_test_login (ts, "student", "student123", NULL);
@@ -686,6 +627,7 @@ test_hls_signed (void)
   seg_url = g_strdup_printf ("/hls/%" G_GINT64_FORMAT "/%s", id,
                              (char *) g_ptr_array_index (uris, 0));
   segment = sl_test_request (ts, "GET", seg_url, NULL, NULL);
+  g_test_message ("%s: %u %s", seg_url, segment->status, sl_test_response_error (segment));
   g_assert_cmpuint (segment->status, ==, 200);
 
   /* a signature for another class, or altered, is refused */
@@ -694,55 +636,6 @@ test_hls_signed (void)
   forged = sl_test_request (ts, "GET", forged_url, NULL, NULL);
   g_assert_cmpuint (forged->status, ==, 403);
   g_assert_cmpstr (sl_test_response_error (forged), ==, "bad_signature");
-}
-
-/* ---- simple-whip-client ------------------------------------------------ */
-
-static void
-test_whip_client_interop (void)
-{
-  g_autoptr(SlTestServer) ts = NULL;
-  g_autofree char *key = NULL, *student = NULL, *url = NULL, *whep = NULL;
-  g_autoptr(SlTestViewer) viewer = NULL;
-  g_autoptr(GSubprocess) client = NULL;
-  g_autoptr(GError) error = NULL;
-  guint status = 0;
-  gint64 id;
-
-  if (!need_network ())
-    return;
-  if (!g_file_test ("/usr/bin/whip-client", G_FILE_TEST_IS_EXECUTABLE))
-    {
-      g_test_skip ("simple-whip-client is not installed (Debian package simple-whip-client)");
-      return;
-    }
-  ts = media_server_new (FALSE);
-  id = make_class (ts, TRUE, &key);
-  student = sl_test_login (ts, "student", "student123", NULL);
-  url = g_strdup_printf ("%s/whip/%" G_GINT64_FORMAT, ts->base_url, id);
-  whep = g_strdup_printf ("/whep/%" G_GINT64_FORMAT, id);
-
-  client = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
-                             &error, "whip-client", "-u", url, "-t", key, "-l", "2",
-                             "-V", "videotestsrc is-live=true pattern=ball ! "
-                                   "video/x-raw,width=320,height=240,framerate=30/1 ! "
-                                   "videoconvert ! queue ! x264enc tune=zerolatency "
-                                   "speed-preset=ultrafast bitrate=500 key-int-max=30 ! "
-                                   "rtph264pay config-interval=-1 pt=96 ! "
-                                   "application/x-rtp,media=video,encoding-name=H264,payload=96",
-                             "-A", "audiotestsrc is-live=true wave=sine ! audioconvert ! "
-                                   "audioresample ! queue ! opusenc ! rtpopuspay pt=111 ! "
-                                   "application/x-rtp,media=audio,encoding-name=OPUS,payload=111",
-                             NULL);
-  g_assert_no_error (error);
-  g_assert_true (wait_online (ts, id, NULL, TRUE, 20000));
-  viewer = sl_test_viewer_start (ts, whep, student, &status, NULL);
-  g_assert_cmpuint (status, ==, 201);
-  g_assert_true (sl_test_viewer_wait_frames (viewer, 30, 15));
-
-  g_subprocess_force_exit (client);
-  g_assert_true (g_subprocess_wait (client, NULL, NULL));
-  g_assert_true (wait_online (ts, id, NULL, FALSE, SL_MEDIA_PUBLISHER_TIMEOUT_MS + 5000));
 }
 
 /* ---- the web viewer in Chromium ------------------------------------------ */
@@ -849,11 +742,10 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   sl_media_init ();
 
-  g_test_add_func ("/media/publish-watch-record", test_publish_watch_record);
+  g_test_add_func ("/media/publish-watch-hls", test_publish_watch_record);
   g_test_add_func ("/media/whip-refusals", test_whip_refusals);
   g_test_add_func ("/media/whep-refusals-and-lost-publisher", test_whep_refusals);
   g_test_add_func ("/media/hls-signed-urls", test_hls_signed);
-  g_test_add_func ("/media/simple-whip-client", test_whip_client_interop);
   g_test_add_func ("/media/web-viewer", test_web_viewer);
 
   return g_test_run ();
