@@ -1370,27 +1370,6 @@ test_recording_recover (void)
   remove_tree (root);
 }
 
-/* Sanitizer builds: GLib allocates its first quark block in a library
- * constructor and, by design, drops it when the table grows (GStreamer
- * registers thousands of quarks); LeakSanitizer would report that block.
- * Nothing else is allocated before main(), so allocations from library
- * constructors are suppressed.  Debian's GLib has no frame pointers: the
- * slow unwinder is needed to see that stack at all. */
-const char *__lsan_default_suppressions (void);
-const char *__asan_default_options (void);
-
-const char *
-__lsan_default_suppressions (void)
-{
-  return "leak:_dl_init\n";
-}
-
-const char *
-__asan_default_options (void)
-{
-  return "fast_unwind_on_malloc=0";
-}
-
 int
 main (int    argc,
       char **argv)

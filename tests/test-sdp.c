@@ -9,31 +9,6 @@
 
 #include <string.h>
 
-/* LeakSanitizer (ASan builds): GLib replaces its quark table with a larger
- * copy as it grows and leaves the old block to lock-free readers; GStreamer's
- * registry grows it at gst_init(), and GLib's constructor makes the first
- * one.  Library-internal and one-time: not leaks of ours.  GLib is built
- * without frame pointers, so the suppressions only match with the slow
- * unwinder. */
-const char *__asan_default_options (void);
-const char *__lsan_default_suppressions (void);
-
-const char *
-__asan_default_options (void)
-{
-  return "fast_unwind_on_malloc=0";
-}
-
-const char *
-__lsan_default_suppressions (void)
-{
-  return "leak:g_intern_string\n"
-         "leak:g_intern_static_string\n"
-         "leak:g_quark_from_string\n"
-         "leak:g_quark_from_static_string\n"
-         "leak:_dl_init\n";
-}
-
 #define FP "a=fingerprint:sha-256 7B:8B:F0:65:5F:78:E2:51:3B:AC:6F:F3:3F:46:1B:35:" \
            "DC:B8:5F:64:1A:24:C2:43:F0:A1:58:D0:A1:2C:19:08\r\n"
 #define ICE "a=ice-ufrag:Mkz4\r\na=ice-pwd:zXUyuGsoUe7JFFEd2iKfbk3V\r\n"
