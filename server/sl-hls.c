@@ -131,7 +131,10 @@ sl_hls_render_playlist (GPtrArray  *segments,
       const SlHlsSegment *seg = g_ptr_array_index (segments, i);
       longest_ms = MAX (longest_ms, duration_ms (seg->duration_ns));
     }
-  target = MAX ((longest_ms + 999) / 1000, 1);
+  /* RFC 8216 4.3.3.1: each duration rounded to the nearest integer. A
+   * 1.05 s segment keeps the target at 1 s, which players' live edge
+   * (three target durations back) depends on. */
+  target = MAX ((longest_ms + 500) / 1000, 1);
 
   out = g_string_new ("#EXTM3U\n#EXT-X-VERSION:3\n");
   g_string_append_printf (out, "#EXT-X-TARGETDURATION:%" G_GUINT64_FORMAT "\n", target);
@@ -349,6 +352,12 @@ struct _SlSegmenter
   guint64       gap_start;
   guint64       gap_end;
   guint         gate_dropped; /* video input: dropped before the first keyframe */
+  /* keyframe cadence (streaming thread of the video input) */
+  guint64       last_key_pts;
+  gboolean      have_key;
+  gboolean      sparse_keys;  /* the publisher's own keyframes are too far apart */
+  guint64       key_asked_pts;
+  gboolean      key_asked;
 
   GMutex        write_lock;   /* serialises vod.m3u8 writes */
 
@@ -745,6 +754,51 @@ keyframe_gate_cb (GstPad          *pad,
   return GST_PAD_PROBE_DROP;
 }
 
+/* On the video input: when the publisher's own keyframes come further apart
+ * than SL_HLS_SPARSE_KEYS_MS, asks upstream for one at segment cadence. A
+ * publisher that already sends them about every second is left alone, so
+ * no request lands just after its own keyframe and cuts a sliver of a
+ * segment. */
+static GstPadProbeReturn
+keyframe_cadence_cb (GstPad          *pad,
+                     GstPadProbeInfo *info,
+                     gpointer         data)
+{
+  SlSegmenter *self = data;
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+  guint64 pts = GST_BUFFER_PTS (buffer);
+
+  if (!GST_CLOCK_TIME_IS_VALID (pts))
+    return GST_PAD_PROBE_OK;
+
+  if (!GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT))
+    {
+      self->have_key = TRUE;
+      self->last_key_pts = pts;
+      self->key_asked = FALSE;
+      return GST_PAD_PROBE_OK;
+    }
+  if (!self->have_key || pts < self->last_key_pts)
+    return GST_PAD_PROBE_OK;
+
+  if (!self->sparse_keys && pts - self->last_key_pts > SL_HLS_SPARSE_KEYS_MS * GST_MSECOND)
+    {
+      GST_DEBUG_OBJECT (pad, "no keyframe for %" GST_TIME_FORMAT ": asking for them",
+                        GST_TIME_ARGS (pts - self->last_key_pts));
+      self->sparse_keys = TRUE;
+    }
+  if (self->sparse_keys &&
+      pts - self->last_key_pts + SL_HLS_KEY_LEAD_MS * GST_MSECOND >= SL_HLS_TARGET_MS * GST_MSECOND &&
+      (!self->key_asked || pts >= self->key_asked_pts + GST_SECOND))
+    {
+      self->key_asked = TRUE;
+      self->key_asked_pts = pts;
+      gst_pad_push_event (pad, gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE,
+                                                                           TRUE, 0));
+    }
+  return GST_PAD_PROBE_OK;
+}
+
 /* On the muxer's video input: notices pauses of the publisher. */
 static GstPadProbeReturn
 video_probe_cb (GstPad          *pad,
@@ -907,6 +961,7 @@ static const struct {
   { "opusdec", "gstreamer1.0-plugins-base" },
   { "audioconvert", "gstreamer1.0-plugins-base" },
   { "audioresample", "gstreamer1.0-plugins-base" },
+  { "audiorate", "gstreamer1.0-plugins-base" },
   { "aacparse", "gstreamer1.0-plugins-good" },
 };
 
@@ -989,7 +1044,8 @@ sl_segmenter_new (GstBin     *bin,
   g_autoptr(GstPad) mux_audio = NULL;
   g_autoptr(GstPad) aacparse_src = NULL;
   g_autoptr(GstPad) vqueue_src = NULL;
-  GstElement *vqueue, *aqueue, *opusdec, *aconvert, *aresample, *acaps, *aacenc, *aacparse;
+  GstElement *vqueue, *aqueue, *opusdec, *aconvert, *aresample, *acaps, *arate;
+  GstElement *aacenc, *aacparse;
   GstElement *splitmux, *tsmux;
   const char *aac_encoder;
 
@@ -1026,11 +1082,12 @@ sl_segmenter_new (GstBin     *bin,
   aconvert = add_element (hls_bin, "audioconvert", NULL);
   aresample = add_element (hls_bin, "audioresample", NULL);
   acaps = add_element (hls_bin, "capsfilter", NULL);
+  arate = add_element (hls_bin, "audiorate", NULL);
   aacenc = add_element (hls_bin, aac_encoder, NULL);
   aacparse = add_element (hls_bin, "aacparse", NULL);
   splitmux = add_element (hls_bin, "splitmuxsink", NULL);
   tsmux = gst_element_factory_make ("mpegtsmux", NULL);
-  if (!vqueue || !aqueue || !opusdec || !aconvert || !aresample || !acaps ||
+  if (!vqueue || !aqueue || !opusdec || !aconvert || !aresample || !acaps || !arate ||
       !aacenc || !aacparse || !splitmux || !tsmux)
     {
       g_clear_pointer (&tsmux, gst_object_unref);
@@ -1049,12 +1106,15 @@ sl_segmenter_new (GstBin     *bin,
                               "channels", G_TYPE_INT, 2,
                               NULL);
   g_object_set (acaps, "caps", caps, NULL);
+  /* WebRTC audio arrives with jitter, gaps and the odd overlap; the AAC
+   * track (and the MP4 made from it) needs steady, rising timestamps. */
+  g_object_set (arate, "skip-to-first", TRUE, NULL);
 
   self->splitmux = gst_object_ref (splitmux);
   g_object_set (splitmux,
                 "muxer", tsmux,
-                "max-size-time", (guint64) SL_HLS_TARGET_MS * GST_MSECOND,
-                "send-keyframe-requests", TRUE,
+                "max-size-time", (guint64) SL_HLS_SPLIT_MS * GST_MSECOND,
+                "send-keyframe-requests", FALSE,
                 NULL);
   g_signal_connect (splitmux, "format-location", G_CALLBACK (format_location_cb), self);
 
@@ -1064,7 +1124,8 @@ sl_segmenter_new (GstBin     *bin,
   aacparse_src = gst_element_get_static_pad (aacparse, "src");
   if (mux_video == NULL || mux_audio == NULL ||
       gst_pad_link (vqueue_src, mux_video) != GST_PAD_LINK_OK ||
-      !gst_element_link_many (aqueue, opusdec, aconvert, aresample, acaps, aacenc, aacparse, NULL) ||
+      !gst_element_link_many (aqueue, opusdec, aconvert, aresample, acaps, arate, aacenc,
+                              aacparse, NULL) ||
       gst_pad_link (aacparse_src, mux_audio) != GST_PAD_LINK_OK)
     {
       g_set_error (error, SL_HLS_ERROR, SL_HLS_ERROR_PIPELINE,
@@ -1078,6 +1139,7 @@ sl_segmenter_new (GstBin     *bin,
   {
     g_autoptr(GstPad) vqueue_sink = gst_element_get_static_pad (vqueue, "sink");
     gst_pad_add_probe (vqueue_sink, GST_PAD_PROBE_TYPE_BUFFER, keyframe_gate_cb, self, NULL);
+    gst_pad_add_probe (vqueue_sink, GST_PAD_PROBE_TYPE_BUFFER, keyframe_cadence_cb, self, NULL);
   }
   self->video_sink = add_ghost_sink (hls_bin, vqueue, "video_sink");
   self->audio_sink = add_ghost_sink (hls_bin, aqueue, "audio_sink");

@@ -9,6 +9,9 @@
 G_BEGIN_DECLS
 
 #define SL_HLS_TARGET_MS 1000       /* segment target; keyframes are asked for at this cadence */
+#define SL_HLS_SPLIT_MS 1100        /* a segment may grow this long before a keyframe cuts it */
+#define SL_HLS_SPARSE_KEYS_MS 1300  /* publisher keyframes further apart: ask for more */
+#define SL_HLS_KEY_LEAD_MS 50       /* ask this much before the target (the round trip) */
 #define SL_HLS_LIVE_WINDOW 6        /* segments in the live playlist */
 #define SL_HLS_VOD_PLAYLIST "vod.m3u8"
 
@@ -47,8 +50,9 @@ G_DECLARE_FINAL_TYPE (SlSegmenter, sl_segmenter, SL, SEGMENTER, GObject)
  * a bin in one) writing into @dir (created if missing):
  *   video sink: video/x-h264, stream-format=byte-stream, alignment=au;
  *   audio sink: audio/x-opus (decoded and encoded to AAC-LC 48 kHz stereo).
- * Each segment is cut at the first keyframe after SL_HLS_TARGET_MS, and a
- * keyframe is requested upstream at that cadence.
+ * Each segment is cut at a keyframe, about every SL_HLS_TARGET_MS (at most
+ * SL_HLS_SPLIT_MS unless keyframes are further apart); when the publisher's
+ * keyframes are sparse, one is requested upstream at that cadence.
  * @keep_all: TRUE records (every segment stays, vod.m3u8 lists them all);
  * FALSE keeps only the live window (+2) on disk and writes no vod.m3u8.
  *

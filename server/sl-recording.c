@@ -24,6 +24,7 @@ G_DEFINE_QUARK (sl-recording-error-quark, sl_recording_error)
 /* Remuxing reads ahead at most this much. */
 #define REMUX_QUEUED_BYTES (4 * 1024 * 1024)
 #define REMUX_CHUNK_BYTES (256 * 1024)
+#define REMUX_TRACK_QUEUE_BYTES (64 * 1024 * 1024)
 #define MEASURE_TIMEOUT (10 * GST_SECOND)
 
 static const char *const state_names[] = {
@@ -726,17 +727,35 @@ typedef struct {
   GstElement *mux;
 } Remux;
 
-/* A publisher's parameter sets can come as an access unit of their own with
- * no presentation time, which MP4 cannot hold; the same sets are repeated
- * in band before every keyframe, so such a buffer is left out. */
+/* What reaches the MP4 muxer on one track must have rising decode times.
+ * A publisher's parameter sets can come as an access unit of their own
+ * with no presentation time, which MP4 cannot hold (the same sets are
+ * repeated in band before every keyframe), and a recording made before
+ * the audio was kept steady can step back a few milliseconds; such
+ * buffers are left out rather than failing the whole export. */
+typedef struct {
+  guint64 last_dts;
+  guint   dropped;
+} TrackTimes;
+
 static GstPadProbeReturn
 timestamp_probe_cb (GstPad          *pad,
                     GstPadProbeInfo *info,
                     gpointer         user_data)
 {
+  TrackTimes *track = user_data;
   GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+  guint64 dts = GST_BUFFER_DTS_OR_PTS (buffer);
 
-  return GST_BUFFER_PTS_IS_VALID (buffer) ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
+  if (!GST_BUFFER_PTS_IS_VALID (buffer) ||
+      (GST_CLOCK_TIME_IS_VALID (track->last_dts) && dts < track->last_dts))
+    {
+      if (track->dropped++ == 0)
+        GST_INFO_OBJECT (pad, "leaving out untimed or out-of-order buffers");
+      return GST_PAD_PROBE_DROP;
+    }
+  track->last_dts = dts;
+  return GST_PAD_PROBE_OK;
 }
 
 static void
@@ -766,6 +785,11 @@ demux_pad_added_cb (GstElement *demux,
       GST_ELEMENT_ERROR (demux, CORE, MISSING_PLUGIN, ("%s is missing", parser_name), (NULL));
       return;
     }
+  /* tsdemux feeds both tracks from one thread and the muxer waits for
+   * both: a track's queue holds however far apart they are interleaved in
+   * the segments (bounded by bytes, not by time or count). */
+  g_object_set (queue, "max-size-time", (guint64) 0, "max-size-buffers", 0,
+                "max-size-bytes", REMUX_TRACK_QUEUE_BYTES, NULL);
   gst_bin_add_many (GST_BIN (remux->pipeline), parser, queue, NULL);
   sink = gst_element_get_static_pad (parser, "sink");
   if (gst_pad_link (pad, sink) != GST_PAD_LINK_OK ||
@@ -778,7 +802,10 @@ demux_pad_added_cb (GstElement *demux,
   {
     g_autoptr(GstPad) parsed = gst_element_get_static_pad (parser, "src");
 
-    gst_pad_add_probe (parsed, GST_PAD_PROBE_TYPE_BUFFER, timestamp_probe_cb, NULL, NULL);
+    TrackTimes *track = g_new0 (TrackTimes, 1);
+
+    track->last_dts = GST_CLOCK_TIME_NONE;
+    gst_pad_add_probe (parsed, GST_PAD_PROBE_TYPE_BUFFER, timestamp_probe_cb, track, g_free);
   }
   gst_element_sync_state_with_parent (queue);
   gst_element_sync_state_with_parent (parser);

@@ -487,7 +487,7 @@ test_render_playlist (void)
     const char *expected;
   } cases[] = {
     { 0, 3, TRUE, TRUE, NULL,
-      "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:3\n#EXT-X-MEDIA-SEQUENCE:0\n"
+      "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:0\n"
       "#EXT-X-PLAYLIST-TYPE:VOD\n"
       "#EXTINF:1.000,\nseg-00000.ts\n"
       "#EXTINF:1.500,\nseg-00001.ts\n"
@@ -499,7 +499,7 @@ test_render_playlist (void)
       "#EXTINF:1.000,\nseg-00000.ts\n"
       "#EXTINF:1.500,\nseg-00001.ts\n" },
     { 1, 2, FALSE, FALSE, "?exp=1700000000&sig=q-_Z",
-      "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:3\n#EXT-X-MEDIA-SEQUENCE:1\n"
+      "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:1\n"
       "#EXTINF:1.500,\nseg-00001.ts?exp=1700000000&sig=q-_Z\n"
       "#EXT-X-DISCONTINUITY\n#EXTINF:2.001,\nseg-00002.ts?exp=1700000000&sig=q-_Z\n" },
     /* The discontinuity has slid out of the window: it is counted. */
@@ -696,7 +696,7 @@ test_live_window (void)
       longest_ms = MAX (longest_ms, (((SlHlsSegment *) g_ptr_array_index (segments, i))->duration_ns
                                      + GST_MSECOND / 2) / GST_MSECOND);
     target = g_strdup_printf ("#EXT-X-TARGETDURATION:%" G_GUINT64_FORMAT "\n",
-                              (longest_ms + 999) / 1000);
+                              MAX ((longest_ms + 500) / 1000, 1));
     g_assert_nonnull (strstr (playlist, target));
   }
   lines = g_strsplit (playlist, "\n", -1);

@@ -164,6 +164,16 @@ discover_file (const char *path,
   g_assert_cmpint (gst_discoverer_info_get_result (info), ==, GST_DISCOVERER_OK);
   memset (out, 0, sizeof *out);
   out->duration_s = (double) gst_discoverer_info_get_duration (info) / GST_SECOND;
+  {
+    g_autoptr(GstDiscovererStreamInfo) top = gst_discoverer_info_get_stream_info (info);
+
+    if (GST_IS_DISCOVERER_CONTAINER_INFO (top))
+      {
+        g_autoptr(GstCaps) caps = gst_discoverer_stream_info_get_caps (top);
+
+        out->container = g_strdup (gst_structure_get_name (gst_caps_get_structure (caps, 0)));
+      }
+  }
   streams = gst_discoverer_info_get_stream_list (info);
   for (GList *l = streams; l != NULL; l = l->next)
     {
@@ -171,12 +181,7 @@ discover_file (const char *path,
       g_autoptr(GstCaps) caps = gst_discoverer_stream_info_get_caps (stream);
       const char *name = gst_structure_get_name (gst_caps_get_structure (caps, 0));
 
-      if (GST_IS_DISCOVERER_CONTAINER_INFO (stream))
-        {
-          g_free (out->container);
-          out->container = g_strdup (name);
-        }
-      else if (g_str_equal (name, "video/x-h264"))
+      if (g_str_equal (name, "video/x-h264"))
         out->h264 = TRUE;
       else if (g_str_equal (name, "audio/mpeg"))
         {
@@ -246,7 +251,7 @@ assert_ffprobe_h264_aac (const char *path)
 /* ---- the whole path ------------------------------------------------------ */
 
 static void
-test_publish_watch_record (void)
+test_publish_watch_hls (void)
 {
   g_autoptr(SlTestServer) ts = NULL;
   g_autofree char *key = NULL;
@@ -365,6 +370,131 @@ test_publish_watch_record (void)
   pub = sl_test_publisher_start (ts, whip, key, 60, &status, NULL);
   g_assert_cmpuint (status, ==, 201);
   g_assert_true (wait_online (ts, id, NULL, TRUE, 10000));
+}
+
+/* ---- recordings ------------------------------------------------------- */
+
+/* Polls the class's recordings (as @token) until the newest one is no
+ * longer being made; returns it. */
+static JsonObject *
+wait_recording_done (SlTestServer *ts,
+                     gint64        id,
+                     const char   *token,
+                     guint         timeout_ms)
+{
+  g_autofree char *path = g_strdup_printf ("/api/classes/%" G_GINT64_FORMAT "/recordings", id);
+  gint64 until = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  for (;;)
+    {
+      g_autoptr(SlTestResponse) resp = sl_test_request (ts, "GET", path, token, NULL);
+      JsonArray *list;
+
+      g_assert_cmpuint (resp->status, ==, 200);
+      list = json_object_get_array_member (sl_test_response_object (resp), "recordings");
+      if (json_array_get_length (list) > 0)
+        {
+          JsonObject *rec = json_array_get_object_element (list,
+                                                           json_array_get_length (list) - 1);
+          const char *state = json_object_get_string_member (rec, "state");
+
+          if (!g_str_equal (state, "recording") && !g_str_equal (state, "processing"))
+            return json_object_ref (rec);
+        }
+      if (g_get_monotonic_time () > until)
+        g_error ("the recording of class %" G_GINT64_FORMAT " was not done in %u ms",
+                 id, timeout_ms);
+      sl_test_settle (250);
+    }
+}
+
+static void
+test_recording (void)
+{
+  g_autoptr(SlTestServer) ts = NULL;
+  g_autofree char *key = NULL, *student = NULL, *whip = NULL;
+  g_autofree char *mp4_path = NULL, *seg_path = NULL, *unsigned_url = NULL;
+  g_autoptr(SlTestPublisher) pub = NULL;
+  g_autoptr(JsonObject) rec = NULL;
+  g_autoptr(SlTestResponse) vod = NULL;
+  g_autoptr(SlTestResponse) mp4 = NULL;
+  g_autoptr(SlTestResponse) segment = NULL;
+  g_autoptr(SlTestResponse) refused = NULL;
+  g_autoptr(GPtrArray) uris = NULL;
+  g_auto(Discovered) mp4_info = { 0, };
+  g_auto(Discovered) seg_info = { 0, };
+  g_autofree char *seg_url = NULL;
+  const char *playlist_url, *mp4_url, *rec_id;
+  guint status = 0;
+  gint64 id;
+
+  if (!need_network ())
+    return;
+  ts = media_server_new (TRUE);
+  id = make_class (ts, FALSE, &key);
+  student = sl_test_login (ts, "student", "student123", NULL);
+  whip = g_strdup_printf ("/whip/%" G_GINT64_FORMAT, id);
+
+  /* a few seconds of class, then the teacher stops */
+  pub = sl_test_publisher_start (ts, whip, key, 30, &status, NULL);
+  g_assert_cmpuint (status, ==, 201);
+  g_assert_true (wait_online (ts, id, student, TRUE, 10000));
+  sl_test_settle (6000);
+  g_assert_cmpuint (sl_test_publisher_delete (pub, key), ==, 200);
+
+  rec = wait_recording_done (ts, id, student, 60000);
+  g_assert_cmpstr (json_object_get_string_member (rec, "state"), ==, "ready");
+  g_assert_true (json_object_get_null_member (rec, "error"));
+  g_assert_cmpint (json_object_get_int_member (rec, "duration_ms"), >, 3000);
+  rec_id = json_object_get_string_member (rec, "id");
+  playlist_url = json_object_get_string_member (rec, "playlist_url");
+  mp4_url = json_object_get_string_member (rec, "mp4_url");
+  g_assert_nonnull (strchr (playlist_url, '?'));
+  g_assert_nonnull (strchr (mp4_url, '?'));
+
+  /* the VOD playlist: ended, its segments signed too */
+  vod = sl_test_request (ts, "GET", playlist_url, NULL, NULL);
+  g_assert_cmpuint (vod->status, ==, 200);
+  g_assert_cmpstr (soup_message_headers_get_content_type (vod->headers, NULL), ==,
+                   "application/vnd.apple.mpegurl");
+  {
+    gsize length;
+    const char *data = g_bytes_get_data (vod->body, &length);
+    g_autofree char *text = g_strndup (data, length);
+
+    g_assert_nonnull (strstr (text, "#EXT-X-ENDLIST"));
+  }
+  uris = playlist_uris (vod);
+  g_assert_cmpuint (uris->len, >=, 3);
+  for (guint i = 0; i < uris->len; i++)
+    g_assert_nonnull (strchr (g_ptr_array_index (uris, i), '?'));
+  seg_url = g_strdup_printf ("/recordings/%s/%s", rec_id, (char *) g_ptr_array_index (uris, 0));
+  segment = sl_test_request (ts, "GET", seg_url, NULL, NULL);
+  g_assert_cmpuint (segment->status, ==, 200);
+  seg_path = save_body (ts, segment, "recorded.ts");
+  discover_file (seg_path, &seg_info);
+  g_assert_true (seg_info.h264);
+  g_assert_true (seg_info.aac);
+
+  /* the one-file MP4: H.264 + AAC, the whole class */
+  mp4 = sl_test_request (ts, "GET", mp4_url, NULL, NULL);
+  g_assert_cmpuint (mp4->status, ==, 200);
+  g_assert_cmpstr (soup_message_headers_get_content_type (mp4->headers, NULL), ==, "video/mp4");
+  mp4_path = save_body (ts, mp4, "recording.mp4");
+  discover_file (mp4_path, &mp4_info);
+  g_assert_true (mp4_info.h264);
+  g_assert_true (mp4_info.aac);
+  g_assert_false (mp4_info.video_other);
+  g_assert_false (mp4_info.audio_other);
+  g_assert_cmpstr (mp4_info.container, ==, "video/quicktime");
+  g_test_message ("recording %s: MP4 of %.2f s", rec_id, mp4_info.duration_s);
+  g_assert_cmpfloat (mp4_info.duration_s, >, 3.0);
+  assert_ffprobe_h264_aac (mp4_path);
+
+  /* without the signature, nothing */
+  unsigned_url = g_strdup_printf ("/recordings/%s/recording.mp4", rec_id);
+  refused = sl_test_request (ts, "GET", unsigned_url, NULL, NULL);
+  g_assert_cmpuint (refused->status, ==, 401);
 }
 
 /* ---- bad publishers ------------------------------------------------------ */
@@ -748,7 +878,8 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   sl_media_init ();
 
-  g_test_add_func ("/media/publish-watch-hls", test_publish_watch_record);
+  g_test_add_func ("/media/publish-watch-hls", test_publish_watch_hls);
+  g_test_add_func ("/media/recording", test_recording);
   g_test_add_func ("/media/whip-refusals", test_whip_refusals);
   g_test_add_func ("/media/whep-refusals-and-lost-publisher", test_whep_refusals);
   g_test_add_func ("/media/hls-signed-urls", test_hls_signed);
