@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include "sl-test-media.h"
+#include "sl-test-ws.h"
 #include "sl-peer.h"
 
 #include <errno.h>
@@ -192,13 +193,9 @@ link_source (GstElement *pipeline,
   g_assert_cmpint (gst_pad_link (src, sink), ==, GST_PAD_LINK_OK);
 }
 
-SlTestPublisher *
-sl_test_publisher_start (SlTestServer  *ts,
-                         const char    *path,
-                         const char    *token,
-                         guint          keyframe_interval,
-                         guint         *status,
-                         char         **error_code)
+static SlTestPublisher *
+publisher_new (SlTestServer *ts,
+               guint         keyframe_interval)
 {
   SlTestPublisher *pub = g_new0 (SlTestPublisher, 1);
   g_autofree char *video = g_strdup_printf (
@@ -218,6 +215,18 @@ sl_test_publisher_start (SlTestServer  *ts,
                "encoding-name=OPUS,payload=111,clock-rate=48000\"");
   g_assert_cmpint (gst_element_set_state (pub->pipeline, GST_STATE_PLAYING), !=,
                    GST_STATE_CHANGE_FAILURE);
+  return pub;
+}
+
+SlTestPublisher *
+sl_test_publisher_start (SlTestServer  *ts,
+                         const char    *path,
+                         const char    *token,
+                         guint          keyframe_interval,
+                         guint         *status,
+                         char         **error_code)
+{
+  SlTestPublisher *pub = publisher_new (ts, keyframe_interval);
 
   pub->location = negotiate (ts, pub->peer, NULL, path, token, status, error_code);
   if (pub->location == NULL)
@@ -225,6 +234,132 @@ sl_test_publisher_start (SlTestServer  *ts,
       sl_test_publisher_free (pub);
       return NULL;
     }
+  return pub;
+}
+
+typedef struct {
+  GPtrArray *candidates;   /* "mline candidate:…" as gathered */
+} Gathered;
+
+static void
+local_candidate_cb (SlPeer     *peer,
+                    guint       mline,
+                    const char *candidate,
+                    gpointer    user_data)
+{
+  Gathered *gathered = user_data;
+
+  g_ptr_array_add (gathered->candidates, g_strdup_printf ("%u %s", mline, candidate));
+}
+
+/* The value of the first "a=@attribute:" line of @sdp. */
+static char *
+sdp_attribute (const char *sdp,
+               const char *attribute)
+{
+  g_autofree char *prefix = g_strdup_printf ("a=%s:", attribute);
+  g_auto(GStrv) lines = g_strsplit (sdp, "\r\n", -1);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (g_str_has_prefix (lines[i], prefix))
+      return g_strdup (lines[i] + strlen (prefix));
+  return NULL;
+}
+
+static void
+patch_fragment (SlTestPublisher *pub,
+                const char      *token,
+                const char      *fragment,
+                guint           *patches_sent)
+{
+  g_autoptr(SlTestResponse) resp =
+    sl_test_request_full (pub->ts, "PATCH", pub->location, token,
+                          "application/trickle-ice-sdpfrag", fragment, strlen (fragment));
+
+  if (resp->status != SOUP_STATUS_NO_CONTENT)
+    g_error ("PATCH %s: %u %s\n%s", pub->location, resp->status,
+             sl_test_response_error (resp), fragment);
+  (*patches_sent)++;
+}
+
+SlTestPublisher *
+sl_test_publisher_start_trickle (SlTestServer  *ts,
+                                 const char    *path,
+                                 const char    *token,
+                                 guint          keyframe_interval,
+                                 guint         *status,
+                                 guint         *patches_sent)
+{
+  SlTestPublisher *pub = publisher_new (ts, keyframe_interval);
+  Gathered gathered = { g_ptr_array_new_with_free_func (g_free) };
+  OfferWait wait = { FALSE, NULL, NULL };
+  g_autoptr(SlTestResponse) resp = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *answer = NULL;
+  g_autofree char *ufrag = NULL, *pwd = NULL;
+  g_autofree char *end = NULL;
+  gulong handler;
+  gsize length;
+  const char *data;
+
+  *patches_sent = 0;
+  handler = g_signal_connect (pub->peer, "ice-candidate", G_CALLBACK (local_candidate_cb),
+                              &gathered);
+  sl_peer_offer_async (pub->peer, NULL, FALSE, NULL, offered_cb, &wait);
+  sl_test_wait_for (&wait.done);
+  g_assert_no_error (wait.error);
+  g_assert_null (strstr (wait.sdp, "a=candidate:"));
+  ufrag = sdp_attribute (wait.sdp, "ice-ufrag");
+  pwd = sdp_attribute (wait.sdp, "ice-pwd");
+  g_assert_nonnull (ufrag);
+  g_assert_nonnull (pwd);
+
+  resp = sl_test_request_full (ts, "POST", path, token, "application/sdp",
+                               wait.sdp, strlen (wait.sdp));
+  g_free (wait.sdp);
+  *status = resp->status;
+  if (resp->status != SOUP_STATUS_CREATED)
+    {
+      g_signal_handler_disconnect (pub->peer, handler);
+      g_ptr_array_unref (gathered.candidates);
+      sl_test_publisher_free (pub);
+      return NULL;
+    }
+  data = g_bytes_get_data (resp->body, &length);
+  answer = g_strndup (data, length);
+  if (!sl_peer_set_answer (pub->peer, answer, &error))
+    g_error ("the server's answer was refused: %s\n%s", error->message, answer);
+  pub->location = g_strdup (soup_message_headers_get_one (resp->headers, "Location"));
+  g_assert_nonnull (pub->location);
+
+  /* what was gathered meanwhile, then the rest as it comes, one a PATCH */
+  for (guint sent = 0, idle = 0; idle < 10; )
+    {
+      if (sent < gathered.candidates->len)
+        {
+          const char *entry = g_ptr_array_index (gathered.candidates, sent++);
+          char *space = strchr (entry, ' ');
+          g_autofree char *fragment = g_strdup_printf ("a=ice-ufrag:%s\r\na=ice-pwd:%s\r\n"
+                                                       "m=audio 9 RTP/AVP 0\r\na=mid:%.*s\r\n"
+                                                       "a=%s\r\n",
+                                                       ufrag, pwd, (int) (space - entry), entry,
+                                                       space + 1);
+
+          patch_fragment (pub, token, fragment, patches_sent);
+          idle = 0;
+        }
+      else
+        {
+          sl_test_settle (100);
+          idle++;
+        }
+    }
+  end = g_strdup_printf ("a=ice-ufrag:%s\r\na=ice-pwd:%s\r\nm=audio 9 RTP/AVP 0\r\n"
+                         "a=mid:0\r\na=end-of-candidates\r\n", ufrag, pwd);
+  patch_fragment (pub, token, end, patches_sent);
+
+  g_signal_handler_disconnect (pub->peer, handler);
+  g_ptr_array_unref (gathered.candidates);
   return pub;
 }
 

@@ -31,6 +31,17 @@ SlTestPublisher *sl_test_publisher_start (SlTestServer  *ts,
                                           guint          keyframe_interval,
                                           guint         *status,
                                           char         **error_code);
+/* The same, sending its ICE candidates the way simple-whip-client does: the
+ * offer goes out before gathering, then each candidate in a PATCH of its own
+ * (application/trickle-ice-sdpfrag: ufrag, pwd, an m= line, a=mid and the
+ * candidate), then a=end-of-candidates.  *@patches_sent counts the PATCHes,
+ * every one of which must get 204. */
+SlTestPublisher *sl_test_publisher_start_trickle (SlTestServer  *ts,
+                                                  const char    *path,
+                                                  const char    *token,
+                                                  guint          keyframe_interval,
+                                                  guint         *status,
+                                                  guint         *patches_sent);
 const char      *sl_test_publisher_get_location (SlTestPublisher *pub);
 /* Ends with DELETE on the Location (returns its status) and stops. */
 guint            sl_test_publisher_delete (SlTestPublisher *pub,

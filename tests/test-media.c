@@ -497,6 +497,41 @@ test_recording (void)
   g_assert_cmpuint (refused->status, ==, 401);
 }
 
+/* ---- a trickle publisher, as simple-whip-client publishes ---------------- */
+
+static void
+test_trickle_publisher (void)
+{
+  g_autoptr(SlTestServer) ts = NULL;
+  g_autofree char *key = NULL, *student = NULL, *whip = NULL, *whep = NULL;
+  g_autoptr(SlTestPublisher) pub = NULL;
+  g_autoptr(SlTestViewer) viewer = NULL;
+  guint status = 0, patches = 0;
+  gint64 id;
+
+  if (!need_network ())
+    return;
+  ts = media_server_new (FALSE);
+  id = make_class (ts, TRUE, &key);
+  student = sl_test_login (ts, "student", "student123", NULL);
+  whip = g_strdup_printf ("/whip/%" G_GINT64_FORMAT, id);
+  whep = g_strdup_printf ("/whep/%" G_GINT64_FORMAT, id);
+
+  pub = sl_test_publisher_start_trickle (ts, whip, key, 30, &status, &patches);
+  g_assert_cmpuint (status, ==, 201);
+  g_assert_nonnull (pub);
+  g_test_message ("%u PATCH requests (candidates and their end)", patches);
+  g_assert_cmpuint (patches, >=, 2);
+  g_assert_true (wait_online (ts, id, NULL, TRUE, 10000));
+
+  viewer = sl_test_viewer_start (ts, whep, student, &status, NULL);
+  g_assert_cmpuint (status, ==, 201);
+  g_assert_true (sl_test_viewer_wait_frames (viewer, 30, 15));
+
+  g_assert_cmpuint (sl_test_publisher_delete (pub, key), ==, 200);
+  g_assert_true (wait_online (ts, id, NULL, FALSE, 5000));
+}
+
 /* ---- bad publishers ------------------------------------------------------ */
 
 static const char good_offer_head[] =
@@ -880,6 +915,7 @@ main (int    argc,
 
   g_test_add_func ("/media/publish-watch-hls", test_publish_watch_hls);
   g_test_add_func ("/media/recording", test_recording);
+  g_test_add_func ("/media/trickle-publisher", test_trickle_publisher);
   g_test_add_func ("/media/whip-refusals", test_whip_refusals);
   g_test_add_func ("/media/whep-refusals-and-lost-publisher", test_whep_refusals);
   g_test_add_func ("/media/hls-signed-urls", test_hls_signed);
