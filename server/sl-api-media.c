@@ -315,8 +315,6 @@ reply_created (SlRequest  *req,
 
   soup_message_headers_replace (response_headers (req), "Location", location);
   soup_message_headers_replace (response_headers (req), "Cache-Control", "no-store");
-  soup_message_headers_replace (response_headers (req), "Access-Control-Expose-Headers",
-                                "Location");
   reply_text (req, SOUP_STATUS_CREATED, SDP_TYPE, answer);
 }
 

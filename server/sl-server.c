@@ -313,6 +313,27 @@ dispatch (SlServer          *self,
         g_free (route_keys[k]);
     }
 
+  /* WHIP and WHEP are open to pages of any origin (RFC 9725 clients run in
+   * browsers); they authenticate with a bearer token, never a cookie. */
+  if (path_known && (g_str_has_prefix (path, "/whip/") || g_str_has_prefix (path, "/whep/")))
+    {
+      SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+
+      soup_message_headers_replace (headers, "Access-Control-Allow-Origin", "*");
+      soup_message_headers_replace (headers, "Access-Control-Expose-Headers", "Location");
+      if (route == NULL && g_str_equal (method, "OPTIONS"))
+        {
+          g_string_append (allow, ", OPTIONS");
+          soup_message_headers_replace (headers, "Allow", allow->str);
+          soup_message_headers_replace (headers, "Access-Control-Allow-Methods", allow->str);
+          soup_message_headers_replace (headers, "Access-Control-Allow-Headers",
+                                        "Authorization, Content-Type, If-Match");
+          soup_message_headers_replace (headers, "Access-Control-Max-Age", "86400");
+          soup_server_message_set_status (msg, SOUP_STATUS_NO_CONTENT, NULL);
+          return;
+        }
+    }
+
   if (route == NULL && path_known)
     {
       soup_message_headers_replace (soup_server_message_get_response_headers (msg),

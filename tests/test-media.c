@@ -582,6 +582,31 @@ test_whip_refusals (void)
   student = sl_test_login (ts, "student", "student123", NULL);
   whip = g_strdup_printf ("/whip/%" G_GINT64_FORMAT, id);
 
+  /* a browser's preflight: any origin, bearer tokens, the Location exposed */
+  {
+    g_autoptr(SlTestResponse) preflight = sl_test_request (ts, "OPTIONS", whip, NULL, NULL);
+    g_autoptr(SlTestResponse) api = sl_test_request (ts, "OPTIONS", "/api/classes", NULL, NULL);
+    g_autofree char *session = g_strdup_printf ("%s/abc", whip);
+    g_autoptr(SlTestResponse) session_preflight = sl_test_request (ts, "OPTIONS", session,
+                                                                   NULL, NULL);
+    SoupMessageHeaders *h = preflight->headers;
+
+    g_assert_cmpuint (preflight->status, ==, 204);
+    g_assert_cmpstr (soup_message_headers_get_one (h, "Access-Control-Allow-Origin"), ==, "*");
+    g_assert_cmpstr (soup_message_headers_get_one (h, "Access-Control-Allow-Methods"), ==,
+                     "POST, OPTIONS");
+    g_assert_nonnull (strstr (soup_message_headers_get_one (h, "Access-Control-Allow-Headers"),
+                              "Authorization"));
+    g_assert_cmpstr (soup_message_headers_get_one (h, "Access-Control-Expose-Headers"), ==,
+                     "Location");
+    g_assert_cmpuint (session_preflight->status, ==, 204);
+    g_assert_cmpstr (soup_message_headers_get_one (session_preflight->headers,
+                                                   "Access-Control-Allow-Methods"), ==,
+                     "PATCH, DELETE, OPTIONS");
+    g_assert_cmpuint (api->status, ==, 405);
+    g_assert_null (soup_message_headers_get_one (api->headers, "Access-Control-Allow-Origin"));
+  }
+
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
       g_autoptr(SlTestResponse) resp = sl_test_request_full (ts, "POST", whip, key,
@@ -591,6 +616,8 @@ test_whip_refusals (void)
       g_test_message ("bad offer: %s", bad[i].name);
       g_assert_cmpuint (resp->status, ==, 400);
       g_assert_cmpstr (sl_test_response_error (resp), ==, bad[i].code);
+      g_assert_cmpstr (soup_message_headers_get_one (resp->headers,
+                                                     "Access-Control-Allow-Origin"), ==, "*");
     }
 
   /* 1 MB of SDP-looking text */
