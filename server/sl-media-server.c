@@ -47,6 +47,7 @@ struct _ClassMedia
   GstElement    *audio_tee;       /* Opus */
   SlSegmenter   *segmenter;       /* NULL once it failed */
   SlRecording   *recording;       /* NULL when not recording */
+  char          *live_dir;        /* not recording: the segments' dir, removed at the end */
   GHashTable    *viewers;         /* id → Viewer */
   gint64         created;         /* monotonic µs */
   gint64         last_media;      /* monotonic µs, atomically; 0: none yet */
@@ -106,6 +107,33 @@ viewer_free (Viewer *viewer)
 /* ---- the pipeline of one class ------------------------------------------ */
 
 static void class_media_end (ClassMedia *cm, const char *why);
+
+/* Removes @path and everything under it, following no symbolic link; what
+ * cannot be removed stays, with a warning. */
+static void
+remove_tree (const char *path)
+{
+  GStatBuf st;
+
+  if (g_lstat (path, &st) != 0)
+    return;
+  if (S_ISDIR (st.st_mode))
+    {
+      g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+      const char *name;
+
+      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+
+          remove_tree (child);
+        }
+      if (g_rmdir (path) != 0)
+        g_warning ("cannot remove %s: %s", path, g_strerror (errno));
+    }
+  else if (g_unlink (path) != 0)
+    g_warning ("cannot remove %s: %s", path, g_strerror (errno));
+}
 
 static gboolean
 bus_cb (GstBus     *bus,
@@ -378,6 +406,7 @@ class_media_new (SlMediaServer  *self,
       g_autofree char *stamp = g_strdup_printf ("%" G_GINT64_FORMAT, g_get_real_time ());
 
       segment_dir = g_build_filename (self->live_dir, name, stamp, NULL);
+      cm->live_dir = g_strdup (segment_dir);
     }
 
   cm->segmenter = sl_segmenter_new (GST_BIN (cm->pipeline), segment_dir, self->record, error);
@@ -410,6 +439,7 @@ failed:
       sl_recording_free (cm->recording);
     }
   g_hash_table_unref (cm->viewers);
+  g_free (cm->live_dir);
   g_free (cm);
   return NULL;
 }
@@ -430,6 +460,15 @@ class_media_free (ClassMedia *cm)
       gst_object_unref (cm->pipeline);
     }
   g_clear_pointer (&cm->recording, sl_recording_free);
+  if (cm->live_dir != NULL)
+    {
+      /* unrecorded segments are for the live edge only: they go with it */
+      g_autofree char *parent = g_path_get_dirname (cm->live_dir);
+
+      remove_tree (cm->live_dir);
+      g_rmdir (parent);   /* when no other session of the class is left */
+      g_free (cm->live_dir);
+    }
   g_free (cm->publisher_id);
   g_free (cm);
 }
@@ -1194,6 +1233,18 @@ sl_media_server_new (const SlConfig  *config,
   if (!make_dir (self->recordings_dir, error) || !make_dir (self->live_dir, error))
     return NULL;
 
+  /* live segments left by a server that stopped unexpectedly */
+  {
+    g_autoptr(GDir) dir = g_dir_open (self->live_dir, 0, NULL);
+    const char *name;
+
+    while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+      {
+        g_autofree char *child = g_build_filename (self->live_dir, name, NULL);
+
+        remove_tree (child);
+      }
+  }
   sl_recording_recover_all (self->recordings_dir);
   return g_steal_pointer (&self);
 }

@@ -364,6 +364,23 @@ test_publish_watch_hls (void)
 
     g_assert_cmpuint (gone->status, ==, 404);
   }
+  /* not recorded: the live segments are gone from the disk too */
+  {
+    g_autofree char *live = g_build_filename (ts->data_dir, "live", NULL);
+    gint64 until = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
+    gboolean empty = FALSE;
+
+    while (!empty && g_get_monotonic_time () < until)
+      {
+        g_autoptr(GDir) dir = g_dir_open (live, 0, NULL);
+
+        g_assert_nonnull (dir);
+        empty = g_dir_read_name (dir) == NULL;
+        if (!empty)
+          sl_test_settle (100);
+      }
+    g_assert_true (empty);
+  }
 
   /* publishing again resumes the class */
   g_clear_pointer (&pub, sl_test_publisher_free);
