@@ -11,6 +11,7 @@
 #include "sl-test-ws.h"
 
 #include <gst/pbutils/pbutils.h>
+#include <signal.h>
 #include <string.h>
 
 static gboolean have_network;
@@ -549,6 +550,77 @@ test_trickle_publisher (void)
   g_assert_true (wait_online (ts, id, NULL, FALSE, 5000));
 }
 
+/* ---- simple-whip-client (Debian's) publishes --------------------------- */
+
+static void
+test_simple_whip_client (void)
+{
+  g_autoptr(SlTestServer) ts = NULL;
+  g_autofree char *key = NULL, *student = NULL, *url = NULL, *whep = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) client = NULL;
+  g_autoptr(SlTestViewer) viewer = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *stub_dir = g_getenv ("SL_TEST_UPNP_STUB_DIR");
+  guint status = 0;
+  gint64 id;
+
+  if (!need_network ())
+    return;
+  /* scripts/test installs it; meson test sets the stub's directory */
+  g_assert_true (g_file_test ("/usr/bin/whip-client", G_FILE_TEST_IS_EXECUTABLE));
+  g_assert_nonnull (stub_dir);
+
+  ts = media_server_new (FALSE);
+  id = make_class (ts, TRUE, &key);
+  student = sl_test_login (ts, "student", "student123", NULL);
+  url = g_strdup_printf ("%s/whip/%" G_GINT64_FORMAT, ts->base_url, id);
+  whep = g_strdup_printf ("/whep/%" G_GINT64_FORMAT, id);
+
+  /* see tests/whip-client/sl-upnp-stub.c for why the stub library */
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                                        G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_subprocess_launcher_setenv (launcher, "LD_LIBRARY_PATH", stub_dir, TRUE);
+  client = g_subprocess_launcher_spawn (
+    launcher, &error, "/usr/bin/whip-client", "-u", url, "-t", key, "-l", "2",
+    "-V", "videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=30/1"
+          " ! videoconvert ! queue ! x264enc tune=zerolatency speed-preset=ultrafast"
+          " bitrate=600 key-int-max=30 ! rtph264pay config-interval=-1 ! queue"
+          " ! application/x-rtp,media=video,encoding-name=H264,payload=96",
+    "-A", "audiotestsrc is-live=true wave=sine ! audioconvert ! audioresample ! queue"
+          " ! opusenc ! rtpopuspay ! queue ! application/x-rtp,media=audio,encoding-name=OPUS,"
+          "payload=111",
+    NULL);
+  g_assert_no_error (error);
+
+  g_assert_true (wait_online (ts, id, NULL, TRUE, 20000));
+  viewer = sl_test_viewer_start (ts, whep, student, &status, NULL);
+  g_assert_cmpuint (status, ==, 201);
+  g_assert_true (sl_test_viewer_wait_frames (viewer, 30, 15));
+  g_assert_cmpuint (sl_test_viewer_get_audio_buffers (viewer), >, 0);
+
+  /* Ctrl-C: the client ends its session with DELETE, so the stream is
+   * offline sooner than the 3 s without media that would also do it */
+  g_subprocess_send_signal (client, SIGINT);
+  g_assert_true (wait_online (ts, id, NULL, FALSE, 2000));
+  {
+    gint64 until = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
+
+    while (g_get_monotonic_time () < until)
+      {
+        g_autofree char *path = g_strdup_printf ("/proc/%s", g_subprocess_get_identifier (client));
+
+        if (!g_file_test (path, G_FILE_TEST_EXISTS))
+          break;
+        sl_test_settle (100);
+      }
+    g_subprocess_wait (client, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_true (g_subprocess_get_if_exited (client));
+    g_assert_cmpint (g_subprocess_get_exit_status (client), ==, 0);
+  }
+}
+
 /* ---- bad publishers ------------------------------------------------------ */
 
 static const char good_offer_head[] =
@@ -960,6 +1032,7 @@ main (int    argc,
   g_test_add_func ("/media/publish-watch-hls", test_publish_watch_hls);
   g_test_add_func ("/media/recording", test_recording);
   g_test_add_func ("/media/trickle-publisher", test_trickle_publisher);
+  g_test_add_func ("/media/simple-whip-client", test_simple_whip_client);
   g_test_add_func ("/media/whip-refusals", test_whip_refusals);
   g_test_add_func ("/media/whep-refusals-and-lost-publisher", test_whep_refusals);
   g_test_add_func ("/media/hls-signed-urls", test_hls_signed);

@@ -728,6 +728,30 @@ clock_new_sample_cb (GstAppSink *appsink,
     }
   if (n >= 0)
     captured = publisher_capture_time (clock->pub, (guint) n);
+  if (n < 0 && g_getenv ("BENCH_DIAG") != NULL && clock->unreadable < 6)
+    {
+      GstVideoFrame f;
+      GString *s = g_string_new (NULL);
+      if (gst_video_frame_map (&f, &info, gst_sample_get_buffer (sample), GST_MAP_READ))
+        {
+          const guint8 *y = GST_VIDEO_FRAME_COMP_DATA (&f, 0);
+          int stride = GST_VIDEO_FRAME_COMP_STRIDE (&f, 0);
+          for (guint bit = 0; bit < BAR_BITS; bit++)
+            {
+              guint sum = 0;
+              for (guint row = 8; row < 24; row++)
+                for (guint col = 8; col < 24; col++)
+                  sum += y[row * stride + bit * BAR_BLOCK + col];
+              g_string_append_printf (s, " %u", sum / 256);
+            }
+          gst_video_frame_unmap (&f);
+        }
+      g_printerr ("DIAG %s %s %dx%d stride %d:%s\n", clock->name,
+                  gst_video_format_to_string (GST_VIDEO_INFO_FORMAT (&info)),
+                  GST_VIDEO_INFO_WIDTH (&info), GST_VIDEO_INFO_HEIGHT (&info),
+                  GST_VIDEO_INFO_PLANE_STRIDE (&info, 0), s->str);
+      g_string_free (s, TRUE);
+    }
 
   g_mutex_lock (&clock->lock);
   clock->decoded++;
