@@ -151,7 +151,8 @@ sl_test_server_new (const char *dialect,
   g_object_unref (wait.result);
   g_assert_no_error (error);
 
-  ts->base_url = g_strdup_printf ("http://127.0.0.1:%u", sl_server_get_port (ts->server));
+  ts->port = sl_server_get_port (ts->server);
+  ts->base_url = g_strdup_printf ("http://127.0.0.1:%u", ts->port);
   ts->session = soup_session_new_with_options ("timeout", 30, "max-conns-per-host", 8, NULL);
   return ts;
 }
@@ -180,21 +181,52 @@ remove_tree (const char *path)
 }
 
 void
-sl_test_server_free (SlTestServer *ts)
+sl_test_server_stop (SlTestServer *ts)
 {
   g_autoptr(GError) error = NULL;
   Wait wait = { FALSE, };
 
-  if (ts == NULL)
-    return;
-
-  g_clear_object (&ts->session);
+  g_assert_nonnull (ts->server);
   sl_server_stop_async (ts->server, wait_cb, &wait);
   sl_test_wait_for (&wait.done);
   g_assert_true (sl_server_stop_finish (ts->server, wait.result, &error));
   g_assert_no_error (error);
   g_object_unref (wait.result);
   g_clear_object (&ts->server);
+}
+
+void
+sl_test_server_restart (SlTestServer *ts)
+{
+  SlConfig *config = sl_test_config_new ();
+  g_autoptr(GError) error = NULL;
+  Wait wait = { FALSE, };
+
+  g_assert_null (ts->server);
+  config->port = ts->port;
+  g_free (config->data_dir);
+  config->data_dir = g_strdup (ts->data_dir);
+  g_free (config->database);
+  config->database = g_strdup (ts->db_url);
+  ts->server = sl_server_new (config, &error);
+  g_assert_no_error (error);
+  sl_server_start_async (ts->server, wait_cb, &wait);
+  sl_test_wait_for (&wait.done);
+  g_assert_true (sl_server_start_finish (ts->server, wait.result, &error));
+  g_assert_no_error (error);
+  g_object_unref (wait.result);
+  g_assert_cmpuint (sl_server_get_port (ts->server), ==, ts->port);
+}
+
+void
+sl_test_server_free (SlTestServer *ts)
+{
+  if (ts == NULL)
+    return;
+
+  g_clear_object (&ts->session);
+  if (ts->server != NULL)
+    sl_test_server_stop (ts);
 
   /* Let the idle callbacks of closed connections run. */
   while (g_main_context_iteration (NULL, FALSE))

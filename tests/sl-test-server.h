@@ -20,6 +20,7 @@ typedef struct {
   char        *base_url;
   SlServer    *server;
   SoupSession *session;
+  guint        port;
 } SlTestServer;
 
 typedef struct {
@@ -38,6 +39,13 @@ SlTestServer   *sl_test_server_new        (const char   *dialect,
                                            SlConfig     *config);
 /* Stops it gracefully (and checks it stopped), drops the database. */
 void            sl_test_server_free       (SlTestServer *ts);
+
+/* Stops the server gracefully (checking it stopped) and keeps its store,
+ * data dir and port for sl_test_server_restart(). */
+void            sl_test_server_stop       (SlTestServer *ts);
+/* Starts a new server (default test config) on the same port, store and
+ * data dir, after sl_test_server_stop(). */
+void            sl_test_server_restart    (SlTestServer *ts);
 
 /* Sends a request and runs the main context until the answer is in.
  * @token: an access token for "Authorization: Bearer", or NULL.
