@@ -657,14 +657,16 @@ sl_api_hls_get (SlRequest *req)
     }
   else
     {
-      g_autofree char *path = sl_media_server_segment_path (media, req->id, name);
+      g_autoptr(GBytes) bytes = sl_media_server_segment_bytes (media, req->id, name);
 
-      if (path == NULL)
+      if (bytes == NULL)
         {
           sl_request_reply_error (req, SOUP_STATUS_NOT_FOUND, "not_found", "there is nothing here");
           return;
         }
-      reply_file (req, path, SEGMENT_TYPE, "public, max-age=31536000, immutable");
+      soup_message_headers_replace (response_headers (req), "Cache-Control",
+                                    "public, max-age=31536000, immutable");
+      sl_request_reply_bytes (req, SOUP_STATUS_OK, SEGMENT_TYPE, bytes);
     }
 }
 

@@ -1196,6 +1196,34 @@ sl_segmenter_is_failed (SlSegmenter *self)
   return failed;
 }
 
+gboolean
+sl_segmenter_has_segment (SlSegmenter *self,
+                          const char  *name)
+{
+  gboolean found = FALSE;
+  guint index;
+
+  g_return_val_if_fail (SL_IS_SEGMENTER (self), FALSE);
+
+  if (!segment_name_parse (name, &index))
+    return FALSE;
+  g_mutex_lock (&self->lock);
+  if (self->keep_all || index >= self->deleted_upto)
+    {
+      /* the newest are asked for most: look from the end */
+      for (guint i = self->segments->len; i > 0 && !found; i--)
+        {
+          const SlHlsSegment *seg = g_ptr_array_index (self->segments, i - 1);
+
+          if (seg->index < index)
+            break;
+          found = seg->index == index;
+        }
+    }
+  g_mutex_unlock (&self->lock);
+  return found;
+}
+
 GPtrArray *
 sl_segmenter_get_segments (SlSegmenter *self)
 {

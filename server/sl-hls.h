@@ -77,6 +77,9 @@ gboolean     sl_segmenter_is_failed        (SlSegmenter   *self);
 /* Complete segments so far, oldest first (element-type SlHlsSegment; a
  * deep copy).  With keep_all FALSE the older ones are no longer on disk. */
 GPtrArray   *sl_segmenter_get_segments     (SlSegmenter   *self);
+/* Whether @name is a complete segment that is still on disk. */
+gboolean     sl_segmenter_has_segment      (SlSegmenter   *self,
+                                            const char    *name);
 
 /* For the pipeline's bus watch: TRUE when @msg comes from inside the
  * segmenter (it is then consumed: an ERROR stops the segmenter and emits

@@ -48,6 +48,8 @@ struct _ClassMedia
   SlSegmenter   *segmenter;       /* NULL once it failed */
   SlRecording   *recording;       /* NULL when not recording */
   char          *live_dir;        /* not recording: the segments' dir, removed at the end */
+  GHashTable    *segment_cache;   /* name → GBytes, the newest segments asked for */
+  GQueue         segment_order;   /* their names, oldest first */
   GHashTable    *viewers;         /* id → Viewer */
   gint64         created;         /* monotonic µs */
   gint64         last_media;      /* monotonic µs, atomically; 0: none yet */
@@ -384,6 +386,9 @@ class_media_new (SlMediaServer  *self,
   cm->created = g_get_monotonic_time ();
   cm->viewers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                        (GDestroyNotify) viewer_free);
+  cm->segment_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                             (GDestroyNotify) g_bytes_unref);
+  g_queue_init (&cm->segment_order);
   cm->pipeline = gst_pipeline_new (name);
   bus = gst_pipeline_get_bus (GST_PIPELINE (cm->pipeline));
   cm->bus_watch = gst_bus_add_watch (bus, bus_cb, cm);
@@ -439,6 +444,7 @@ failed:
       sl_recording_free (cm->recording);
     }
   g_hash_table_unref (cm->viewers);
+  g_hash_table_unref (cm->segment_cache);
   g_free (cm->live_dir);
   g_free (cm);
   return NULL;
@@ -451,6 +457,8 @@ class_media_free (ClassMedia *cm)
   g_clear_handle_id (&cm->online_idle_id, g_source_remove);
   g_clear_handle_id (&cm->bus_watch, g_source_remove);
   g_hash_table_unref (cm->viewers);
+  g_hash_table_unref (cm->segment_cache);
+  g_queue_clear_full (&cm->segment_order, g_free);
   g_clear_object (&cm->publisher);
   g_clear_object (&cm->segmenter);
   g_clear_object (&cm->forwarder);
@@ -1045,21 +1053,43 @@ sl_media_server_live_playlist (SlMediaServer *self,
   return sl_segmenter_live_playlist (cm->segmenter, uri_query);
 }
 
-char *
-sl_media_server_segment_path (SlMediaServer *self,
-                              gint64         class_id,
-                              const char    *name)
+GBytes *
+sl_media_server_segment_bytes (SlMediaServer *self,
+                               gint64         class_id,
+                               const char    *name)
 {
   ClassMedia *cm;
+  GBytes *bytes;
+  g_autofree char *path = NULL;
+  g_autofree char *data = NULL;
+  gsize length;
 
   g_return_val_if_fail (SL_IS_MEDIA_SERVER (self), NULL);
 
-  if (!sl_hls_segment_name_is_valid (name))
-    return NULL;
   cm = g_hash_table_lookup (self->classes, &class_id);
   if (cm == NULL || cm->segmenter == NULL)
     return NULL;
-  return g_build_filename (sl_segmenter_get_dir (cm->segmenter), name, NULL);
+  bytes = g_hash_table_lookup (cm->segment_cache, name);
+  if (bytes != NULL)
+    return g_bytes_ref (bytes);
+
+  /* only complete segments: the open one is still being written */
+  if (!sl_segmenter_has_segment (cm->segmenter, name))
+    return NULL;
+  path = g_build_filename (sl_segmenter_get_dir (cm->segmenter), name, NULL);
+  if (!g_file_get_contents (path, &data, &length, NULL))
+    return NULL;
+  bytes = g_bytes_new_take (g_steal_pointer (&data), length);
+
+  g_hash_table_insert (cm->segment_cache, g_strdup (name), g_bytes_ref (bytes));
+  g_queue_push_tail (&cm->segment_order, g_strdup (name));
+  while (g_queue_get_length (&cm->segment_order) > SL_MEDIA_SEGMENT_CACHE)
+    {
+      g_autofree char *oldest = g_queue_pop_head (&cm->segment_order);
+
+      g_hash_table_remove (cm->segment_cache, oldest);
+    }
+  return bytes;
 }
 
 void

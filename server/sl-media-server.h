@@ -24,6 +24,7 @@ GQuark sl_media_server_error_quark (void);
 /* How long without media from the publisher before the stream counts as
  * offline (its session is then ended). */
 #define SL_MEDIA_PUBLISHER_TIMEOUT_MS 3000
+#define SL_MEDIA_SEGMENT_CACHE 8         /* live segments kept in memory per class */
 
 #define SL_TYPE_MEDIA_SERVER (sl_media_server_get_type ())
 G_DECLARE_FINAL_TYPE (SlMediaServer, sl_media_server, SL, MEDIA_SERVER, GObject)
@@ -105,7 +106,10 @@ guint          sl_media_server_get_n_viewers  (SlMediaServer       *self,
 char          *sl_media_server_live_playlist  (SlMediaServer       *self,
                                                gint64               class_id,
                                                const char          *uri_query);
-char          *sl_media_server_segment_path   (SlMediaServer       *self,
+/* A complete live segment's bytes (NULL: not a complete segment on disk,
+ * or unreadable). The newest SL_MEDIA_SEGMENT_CACHE are kept in memory per
+ * class, since every player asks for the same few. Main context only. */
+GBytes        *sl_media_server_segment_bytes  (SlMediaServer       *self,
                                                gint64               class_id,
                                                const char          *name);
 const char    *sl_media_server_get_recordings_dir (SlMediaServer   *self);

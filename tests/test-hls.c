@@ -598,6 +598,16 @@ check_segments_run (guint key_int_max)
 
   segments = sl_segmenter_get_segments (live.segmenter);
   assert_durations_about_1s (segments);
+  {
+    const SlHlsSegment *last = g_ptr_array_index (segments, segments->len - 1);
+    g_autofree char *next = g_strdup_printf ("seg-%05u.ts", last->index + 1);
+
+    g_assert_true (sl_segmenter_has_segment (live.segmenter, last->name));
+    g_assert_true (sl_segmenter_has_segment (live.segmenter, "seg-00000.ts"));
+    g_assert_false (sl_segmenter_has_segment (live.segmenter, next));
+    g_assert_false (sl_segmenter_has_segment (live.segmenter, "seg-0.ts"));
+    g_assert_false (sl_segmenter_has_segment (live.segmenter, "../vod.m3u8"));
+  }
 
   vod = read_text (dir, SL_HLS_VOD_PLAYLIST);
   g_assert_nonnull (strstr (vod, "#EXT-X-PLAYLIST-TYPE:VOD\n"));
