@@ -21,11 +21,17 @@
 /* Usage (run by tests/benchmarks/bench-media, inside its private network):
  *
  *   bench-media latency --server URL --class ID --key KEY --token STUDENT_TOKEN [--seconds S]
+ *                       [--extra-delay-ms MS]
  *       publishes a 640x360 30 fps picture by WHIP with the frame number
  *       drawn into it as a barcode, watches it by WHEP and by HLS in this
  *       process, and prints the capture-to-decoded latency of both:
  *         webrtc_latency_ms median=… p95=… min=… max=… n=… unreadable=…
+ *           unknown=… stale=… split=…
  *         hls_latency_ms median=… p95=… …
+ *       and webrtcbin's packet counts of the publisher and the viewer.
+ *       --extra-delay-ms is a self-check of the method: a queue holding
+ *       the decoded frames that long before each sink, which should raise
+ *       both medians by as much.
  *   bench-media viewers --server URL --class ID --token T --count N [--seconds S]
  *                       [--server-pid PID] [--expect-kbps K]
  *       opens N WHEP viewers (no decoding), holds them, prints how many
@@ -76,6 +82,7 @@ typedef struct {
   int      server_pid;
   double   expect_kbps;
   char    *ice_address;
+  int      delay_ms;
 } Options;
 
 typedef struct {
@@ -407,6 +414,40 @@ wait_peer_connected (SlPeer  *peer,
 }
 
 static void
+stats_ready_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      data)
+{
+  GAsyncResult **out = data;
+
+  *out = g_object_ref (result);
+}
+
+/* Prints `NAME_rtp key=value …`: webrtcbin's figures for @peer (packets
+ * lost are the inbound streams' own, keyframe requests are the remote's). */
+static void
+print_peer_stats (SlPeer     *peer,
+                  const char *name)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  SlPeerStats stats = { 0 };
+
+  sl_peer_get_stats_async (peer, NULL, stats_ready_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  if (!sl_peer_get_stats_finish (peer, result, &stats, &error))
+    {
+      g_printerr ("bench-media: statistics of %s: %s\n", name, error->message);
+      return;
+    }
+  g_print ("%s_rtp packets_sent=%" G_GUINT64_FORMAT " packets_received=%" G_GUINT64_FORMAT
+           " packets_lost=%" G_GINT64_FORMAT " pli_received=%u nack_received=%u jitter_ms=%.1f"
+           " rtt_ms=%.1f\n", name, stats.packets_sent, stats.packets_received, stats.packets_lost,
+           stats.pli_received, stats.nack_received, stats.jitter_ms, stats.rtt_ms);
+}
+
+static void
 delete_session (Bench      *b,
                 const char *location,
                 const char *token)
@@ -648,12 +689,19 @@ publisher_start (Bench     *b,
   gst_video_info_set_format (&pub->info, GST_VIDEO_FORMAT_I420, (guint) width, (guint) height);
 
   /* Moving SMPTE bars keep x264 near the asked bitrate (a still picture
-   * would need a tenth of it). */
+   * would need a tenth of it).  x264 writes SPS and PPS in-band before
+   * every IDR (byte-stream), without access unit delimiters, and the
+   * payloader sends them as they come, like a browser.  The payloader's
+   * own config-interval=-1 is not used: in GStreamer 1.22 it puts another
+   * SPS/PPS before the IDR slices, which makes the receiver's depayloader
+   * cut every keyframe into two access units, and the decoder then shows
+   * a damaged picture until the next keyframe. */
   video = g_strdup_printf (
     "videotestsrc is-live=true pattern=smpte horizontal-speed=4 ! "
     "video/x-raw,format=I420,width=%d,height=%d,framerate=%d/1 ! "
-    "x264enc name=enc tune=zerolatency speed-preset=ultrafast bitrate=%d key-int-max=%d ! "
-    "video/x-h264,profile=constrained-baseline ! rtph264pay config-interval=-1 pt=96 ! "
+    "x264enc name=enc tune=zerolatency speed-preset=ultrafast bitrate=%d key-int-max=%d aud=false ! "
+    "video/x-h264,profile=constrained-baseline,stream-format=byte-stream ! "
+    "rtph264pay config-interval=0 pt=96 ! "
     "capsfilter caps=\"application/x-rtp,media=video,encoding-name=H264,payload=96,clock-rate=90000\"",
     width, height, FRAME_RATE, kbps, KEYFRAME_INTERVAL);
 
@@ -699,9 +747,13 @@ typedef struct {
   GMutex      lock;
   GArray     *latency_ms;    /* double, under lock; after the warm-up */
   gint64      first_us;      /* first decoded frame, under lock */
+  int         last_n;        /* the last frame number read, or -1 */
+  GstClockTime last_pts;
   guint       decoded;
   guint       unreadable;
   guint       unknown;
+  guint       stale;         /* a number not above the last one read */
+  guint       split;         /* a frame with the timestamp of the one before */
 } Clock;
 
 #define CLOCK_WARMUP_US (2 * G_USEC_PER_SEC)
@@ -716,6 +768,7 @@ clock_new_sample_cb (GstAppSink *appsink,
   GstVideoInfo info;
   GstVideoFrame frame;
   gint64 captured = 0;
+  GstClockTime pts;
   int n = -1;
 
   if (sample == NULL)
@@ -728,37 +781,23 @@ clock_new_sample_cb (GstAppSink *appsink,
     }
   if (n >= 0)
     captured = publisher_capture_time (clock->pub, (guint) n);
-  if (n < 0 && g_getenv ("BENCH_DIAG") != NULL && clock->unreadable < 6)
-    {
-      GstVideoFrame f;
-      GString *s = g_string_new (NULL);
-      if (gst_video_frame_map (&f, &info, gst_sample_get_buffer (sample), GST_MAP_READ))
-        {
-          const guint8 *y = GST_VIDEO_FRAME_COMP_DATA (&f, 0);
-          int stride = GST_VIDEO_FRAME_COMP_STRIDE (&f, 0);
-          for (guint bit = 0; bit < BAR_BITS; bit++)
-            {
-              guint sum = 0;
-              for (guint row = 8; row < 24; row++)
-                for (guint col = 8; col < 24; col++)
-                  sum += y[row * stride + bit * BAR_BLOCK + col];
-              g_string_append_printf (s, " %u", sum / 256);
-            }
-          gst_video_frame_unmap (&f);
-        }
-      g_printerr ("DIAG %s %s %dx%d stride %d:%s\n", clock->name,
-                  gst_video_format_to_string (GST_VIDEO_INFO_FORMAT (&info)),
-                  GST_VIDEO_INFO_WIDTH (&info), GST_VIDEO_INFO_HEIGHT (&info),
-                  GST_VIDEO_INFO_PLANE_STRIDE (&info, 0), s->str);
-      g_string_free (s, TRUE);
-    }
+  pts = GST_BUFFER_PTS (gst_sample_get_buffer (sample));
 
   g_mutex_lock (&clock->lock);
   clock->decoded++;
   if (clock->first_us == 0)
     clock->first_us = now;
+  /* One picture per access unit: two with one timestamp are an access
+   * unit cut in two on the way (each half decoded as a damaged picture). */
+  if (GST_CLOCK_TIME_IS_VALID (pts) && pts == clock->last_pts)
+    clock->split++;
+  clock->last_pts = pts;
   if (n < 0)
     clock->unreadable++;
+  else if (clock->last_n >= 0 && n <= clock->last_n && clock->last_n - n < BAR_FRAMES / 2)
+    /* A number already shown: a picture whose top was not redrawn (a
+     * decoder concealing damage), not this frame's. */
+    clock->stale++;
   else if (captured == 0 || captured > now)
     clock->unknown++;
   else if (now - clock->first_us >= CLOCK_WARMUP_US)
@@ -767,6 +806,8 @@ clock_new_sample_cb (GstAppSink *appsink,
 
       g_array_append_val (clock->latency_ms, ms);
     }
+  if (n >= 0 && (clock->last_n < 0 || n > clock->last_n || clock->last_n - n >= BAR_FRAMES / 2))
+    clock->last_n = n;
   g_mutex_unlock (&clock->lock);
   return GST_FLOW_OK;
 }
@@ -778,6 +819,8 @@ clock_init (Clock      *clock,
 {
   clock->name = name;
   clock->pub = pub;
+  clock->last_n = -1;
+  clock->last_pts = GST_CLOCK_TIME_NONE;
   g_mutex_init (&clock->lock);
   clock->latency_ms = g_array_new (FALSE, FALSE, sizeof (double));
 }
@@ -796,12 +839,17 @@ clock_attach (Clock      *clock,
               GstElement *pipeline,
               GstPad     *pad,
               gboolean    rtp,
-              gboolean    sync)
+              gboolean    sync,
+              guint       delay_ms)
 {
   GstAppSinkCallbacks callbacks = { .new_sample = clock_new_sample_cb };
+  g_autofree char *delay = delay_ms == 0 ? g_strdup ("")
+    : g_strdup_printf ("queue max-size-buffers=0 max-size-bytes=0 max-size-time=0 "
+                       "min-threshold-time=%" G_GUINT64_FORMAT " ! ",
+                       (guint64) delay_ms * GST_MSECOND);
   g_autofree char *description = g_strdup_printf (
-    "%s videoconvert ! video/x-raw,format=I420 ! appsink name=sink sync=%s max-buffers=4",
-    rtp ? "rtph264depay ! h264parse ! avdec_h264 !" : "", sync ? "true" : "false");
+    "%s videoconvert ! video/x-raw,format=I420 ! %sappsink name=sink sync=%s max-buffers=4",
+    rtp ? "rtph264depay ! h264parse ! avdec_h264 !" : "", delay, sync ? "true" : "false");
   GstElement *bin = add_and_link (pipeline, pad, description);
   g_autoptr(GstElement) sink = NULL;
 
@@ -816,13 +864,15 @@ clock_report (Clock *clock)
 {
   g_autoptr(GArray) values = NULL;
   double median, p95, min = NAN, max = NAN;
-  guint decoded, unreadable, unknown;
+  guint decoded, unreadable, unknown, stale, split;
 
   g_mutex_lock (&clock->lock);
   values = g_array_copy (clock->latency_ms);
   decoded = clock->decoded;
   unreadable = clock->unreadable;
   unknown = clock->unknown;
+  stale = clock->stale;
+  split = clock->split;
   g_mutex_unlock (&clock->lock);
 
   summarise (values, &median, &p95);
@@ -832,13 +882,15 @@ clock_report (Clock *clock)
       max = g_array_index (values, double, values->len - 1);
     }
   g_print ("%s_latency_ms median=%.1f p95=%.1f min=%.1f max=%.1f n=%u decoded=%u "
-           "unreadable=%u unknown=%u\n",
-           clock->name, median, p95, min, max, values->len, decoded, unreadable, unknown);
+           "unreadable=%u unknown=%u stale=%u split=%u\n",
+           clock->name, median, p95, min, max, values->len, decoded, unreadable, unknown,
+           stale, split);
 }
 
 typedef struct {
   GstElement *pipeline;
   Clock      *clock;
+  guint       delay_ms;     /* the self-check's added delay */
 } ClockedPipeline;
 
 static void
@@ -847,7 +899,7 @@ whep_pad_added_cb (SlPeer          *peer,
                    ClockedPipeline *cp)
 {
   if (g_str_equal (pad_encoding (pad), "H264"))
-    clock_attach (cp->clock, cp->pipeline, pad, TRUE, FALSE);
+    clock_attach (cp->clock, cp->pipeline, pad, TRUE, FALSE, cp->delay_ms);
   else
     add_and_link (cp->pipeline, pad, "fakesink sync=false async=false");
 }
@@ -863,7 +915,7 @@ hls_pad_added_cb (GstElement      *decodebin,
     caps = gst_pad_query_caps (pad, NULL);
   if (caps != NULL && !gst_caps_is_empty (caps) &&
       g_str_has_prefix (gst_structure_get_name (gst_caps_get_structure (caps, 0)), "video/"))
-    clock_attach (cp->clock, cp->pipeline, pad, FALSE, TRUE);
+    clock_attach (cp->clock, cp->pipeline, pad, FALSE, TRUE, cp->delay_ms);
   else
     add_and_link (cp->pipeline, pad, "fakesink sync=true async=false");
 }
@@ -917,7 +969,8 @@ run_latency (Bench *b)
   g_autofree char *hls_url = g_strdup_printf ("%s/hls/%d/index.m3u8", b->opt.server, b->opt.class_id);
   g_autofree char *whep_location = NULL;
   Clock webrtc_clock = { 0 }, hls_clock = { 0 };
-  ClockedPipeline whep = { NULL, &webrtc_clock }, hls = { NULL, &hls_clock };
+  ClockedPipeline whep = { NULL, &webrtc_clock, (guint) b->opt.delay_ms };
+  ClockedPipeline hls = { NULL, &hls_clock, (guint) b->opt.delay_ms };
   g_autoptr(SlPeer) viewer = NULL;
   GstElement *decodebin;
   guint status;
@@ -930,6 +983,8 @@ run_latency (Bench *b)
       return 1;
     }
   g_print ("publishing 640x360 30 fps 1000 kbps with a barcode: %s\n", pub->location);
+  if (b->opt.delay_ms > 0)
+    g_print ("self-check: %d ms of queue added before each viewer's sink\n", b->opt.delay_ms);
   clock_init (&webrtc_clock, "webrtc", pub);
   clock_init (&hls_clock, "hls", pub);
   /* WHEP answers 503 until the server has the stream: the first HLS
@@ -970,6 +1025,8 @@ run_latency (Bench *b)
 
   clock_report (&webrtc_clock);
   clock_report (&hls_clock);
+  print_peer_stats (pub->peer, "publisher");
+  print_peer_stats (viewer, "whep_viewer");
   g_print ("frames_stamped n=%u\n", g_atomic_int_get (&pub->frames));
   ret = 0;
 
@@ -1197,6 +1254,7 @@ main (int   argc,
     { "bitrate", 0, 0, G_OPTION_ARG_INT, &o->bitrate, "H.264 bitrate in kbit/s (publish; default 1500)", "KBPS" },
     { "server-pid", 0, 0, G_OPTION_ARG_INT, &o->server_pid, "The server's pid, to read its CPU time (viewers)", "PID" },
     { "expect-kbps", 0, 0, G_OPTION_ARG_DOUBLE, &o->expect_kbps, "The publisher's sent bitrate, kbit/s (viewers; default: the best viewer's)", "K" },
+    { "extra-delay-ms", 0, 0, G_OPTION_ARG_INT, &o->delay_ms, "Self-check: hold decoded frames this long before the sinks (latency; the figures should rise by it)", "MS" },
     { "ice-address", 0, 0, G_OPTION_ARG_STRING, &o->ice_address, "The only address the clients' ICE uses (default " DEFAULT_ICE_ADDRESS ")", "IP" },
     { NULL }
   };
@@ -1227,7 +1285,7 @@ main (int   argc,
       (!g_str_equal (mode, "viewers") && o->key == NULL) ||
       (!g_str_equal (mode, "publish") && o->token == NULL) ||
       (g_str_equal (mode, "viewers") && o->count <= 0) ||
-      o->width < 16 || o->height < 16 || o->bitrate <= 0)
+      o->width < 16 || o->height < 16 || o->bitrate <= 0 || o->delay_ms < 0)
     {
       g_printerr ("bench-media: %s needs --server, --class%s%s (see --help)\n", mode,
                   g_str_equal (mode, "viewers") ? "" : ", --key",
