@@ -392,9 +392,12 @@ video_description (SlPublisher *self,
     }
   return g_strdup_printf ("%s ! queue max-size-buffers=3 max-size-bytes=0 max-size-time=0 ! "
                           "x264enc name=venc tune=zerolatency speed-preset=ultrafast "
-                          "key-int-max=%u bitrate=%u ! "
-                          "video/x-h264,profile=constrained-baseline ! "
-                          "rtph264pay name=vpay config-interval=-1 pt=96 aggregate-mode=zero-latency ! "
+                          "key-int-max=%u bitrate=%u aud=false ! "
+                          "video/x-h264,profile=constrained-baseline,stream-format=byte-stream ! "
+                          /* the encoder repeats SPS/PPS before each keyframe; the
+                           * payloader adding its own copy before every slice of a
+                           * multi-slice keyframe makes receivers cut it in two */
+                          "rtph264pay name=vpay config-interval=0 pt=96 aggregate-mode=zero-latency ! "
                           "capsfilter caps=\"application/x-rtp,media=video,encoding-name=H264,"
                           "payload=96,clock-rate=90000\"",
                           source, FRAMERATE * interval, presets[preset].kbps);
