@@ -362,7 +362,10 @@ build_branch (SlForwarder        *self,
   g_object_set (branch->pay, "pt", (guint) pt, NULL);
   if (video)
     {
-      g_object_set (branch->pay, "config-interval", -1, NULL);
+      /* the input carries SPS/PPS before each keyframe already (see the
+       * header); a second copy from the payloader before every slice of a
+       * multi-slice keyframe would make receivers cut it in two */
+      g_object_set (branch->pay, "config-interval", 0, NULL);
       gst_util_set_object_arg (G_OBJECT (branch->pay), "aggregate-mode", "zero-latency");
     }
 
