@@ -681,6 +681,16 @@ build (SlPublisher  *self,
   self->peer = sl_peer_new (GST_BIN (self->pipeline), "webrtc",
                             (const char *const *) self->ice_addresses);
   g_signal_connect (self->peer, "state-changed", G_CALLBACK (peer_state_cb), self);
+  {
+    /* RTCP sender reports map each stream's RTP time to the capture time,
+     * not to when the packet left (the default): video waits for its
+     * encoder longer than audio does, and viewers sync by these reports */
+    g_autoptr(GstElement) rtpbin =
+      gst_bin_get_by_name (GST_BIN (sl_peer_get_webrtcbin (self->peer)), "rtpbin");
+
+    if (rtpbin != NULL)
+      g_object_set (rtpbin, "rtcp-sync-send-time", FALSE, NULL);
+  }
 
   if (self->options.video != SL_VIDEO_SOURCE_NONE)
     {

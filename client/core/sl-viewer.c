@@ -241,7 +241,10 @@ new_sample_cb (GstAppSink *sink,
       gboolean bright = level > FLASH_LEVEL;
 
       if (bright && !self->bright && GST_CLOCK_TIME_IS_VALID (rt))
-        push_event (self->flashes, &self->n_flashes, rt);
+        {
+          push_event (self->flashes, &self->n_flashes, rt);
+          g_debug ("flash at %" GST_TIME_FORMAT, GST_TIME_ARGS (rt));
+        }
       self->bright = bright;
     }
   func = self->frame_func;
@@ -326,13 +329,18 @@ audio_probe_cb (GstPad          *pad,
             if (!GST_CLOCK_TIME_IS_VALID (self->quiet_since))
               self->quiet_since = start;
           }
-        else
+        else if (power > BEEP_RMS * BEEP_RMS)
           {
-            if (power > BEEP_RMS * BEEP_RMS && GST_CLOCK_TIME_IS_VALID (self->quiet_since) &&
+            if (GST_CLOCK_TIME_IS_VALID (self->quiet_since) &&
                 start >= self->quiet_since + QUIET_BEFORE_BEEP)
-              push_event (self->beeps, &self->n_beeps, start);
+              {
+                push_event (self->beeps, &self->n_beeps, start);
+                g_debug ("beep at %" GST_TIME_FORMAT, GST_TIME_ARGS (start));
+              }
             self->quiet_since = GST_CLOCK_TIME_NONE;
           }
+        /* in between: the codec's ramp into the beep (its frames smear
+         * the onset over a few milliseconds); neither quiet nor the beep */
       }
     }
   g_mutex_unlock (&self->lock);
@@ -445,12 +453,32 @@ peer_pad_added_cb (SlPeer   *peer,
 
 /* rtpbin lines the streams up (lip sync) by changing its jitter buffers'
  * ts-offset once the server's RTCP sender reports are in: flashes and
- * beeps seen before that are on other time lines, so forget them. */
+ * beeps seen before a real change are on other time lines, so forget them.
+ * Each later report nudges the offset by a few milliseconds; that is not a
+ * new time line. */
+#define TS_OFFSET_JUMP (20 * GST_MSECOND)
+#define TS_OFFSET_KEY "sl-viewer-ts-offset"
+
 static void
 ts_offset_notify_cb (GObject    *jitterbuffer,
                      GParamSpec *pspec,
                      SlViewer   *self)
 {
+  gint64 offset = 0;
+  gint64 *seen = g_object_get_data (jitterbuffer, TS_OFFSET_KEY);
+
+  g_object_get (jitterbuffer, "ts-offset", &offset, NULL);
+  if (seen != NULL && ABS (offset - *seen) < TS_OFFSET_JUMP)
+    return;
+  if (seen == NULL)
+    {
+      seen = g_new (gint64, 1);
+      g_object_set_data_full (jitterbuffer, TS_OFFSET_KEY, seen, g_free);
+    }
+  *seen = offset;
+  g_debug ("%s: ts-offset now %" G_GINT64_FORMAT " ms: the A/V offset starts again",
+           GST_OBJECT_NAME (jitterbuffer), offset / GST_MSECOND);
+
   g_mutex_lock (&self->lock);
   self->n_flashes = self->n_beeps = 0;
   self->bright = FALSE;
