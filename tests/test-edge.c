@@ -1,0 +1,738 @@
+/* test-edge.c: the streamlet-edge program, run as a user would, against the
+ * in-process server inside a private network
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "sl-media.h"
+#include "sl-test-media.h"
+#include "sl-test-server.h"
+#include "sl-test-ws.h"
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <signal.h>
+#include <string.h>
+
+#define CLIENT_ICE_ADDRESS "10.231.0.2"
+#define EXIT_USAGE 64
+
+static gboolean have_network;
+static char *network_problem;
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SlTestServer, sl_test_server_free)
+
+static gboolean
+need_network (void)
+{
+  if (!have_network)
+    g_test_skip_printf ("no private network namespace: %s", network_problem);
+  return have_network;
+}
+
+static SlTestServer *
+media_server_new (guint access_token_ttl)
+{
+  SlConfig *config = sl_test_config_new ();
+
+  g_strfreev (config->ice_addresses);
+  config->ice_addresses = g_strsplit (SL_TEST_ICE_ADDRESS, ",", -1);
+  config->record = FALSE;
+  if (access_token_ttl > 0)
+    config->access_token_ttl = access_token_ttl;
+  return sl_test_server_new ("sqlite", config);
+}
+
+/* A class of teacher's, scheduled in 10 minutes (not live yet). */
+static gint64
+make_class (SlTestServer *ts,
+            char        **stream_key)
+{
+  g_autofree char *teacher = sl_test_login (ts, "teacher", "teacher123", NULL);
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GDateTime) soon = g_date_time_add_minutes (now, 10);
+  g_autofree char *when = g_date_time_format_iso8601 (soon);
+  g_autofree char *body = g_strdup_printf ("{\"title\":\"Optics\",\"scheduled_at\":\"%s\","
+                                           "\"duration_minutes\":45,\"public\":true}", when);
+  g_autoptr(SlTestResponse) created = sl_test_request (ts, "POST", "/api/classes", teacher, body);
+  gint64 id;
+
+  g_assert_cmpuint (created->status, ==, 201);
+  id = json_object_get_int_member (
+    json_object_get_object_member (sl_test_response_object (created), "class"), "id");
+  if (stream_key != NULL)
+    {
+      g_autofree char *path = g_strdup_printf ("/api/classes/%" G_GINT64_FORMAT "/stream-key", id);
+      g_autoptr(SlTestResponse) key = sl_test_request (ts, "GET", path, teacher, NULL);
+
+      g_assert_cmpuint (key->status, ==, 200);
+      *stream_key = g_strdup (json_object_get_string_member (sl_test_response_object (key),
+                                                             "stream_key"));
+    }
+  return id;
+}
+
+/* Waits until GET /api/watch/<id> says the stream is @online. */
+static gboolean
+wait_online (SlTestServer *ts,
+             gint64        id,
+             gboolean      online,
+             guint         timeout_ms)
+{
+  g_autofree char *path = g_strdup_printf ("/api/watch/%" G_GINT64_FORMAT, id);
+  gint64 until = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  while (g_get_monotonic_time () < until)
+    {
+      g_autoptr(SlTestResponse) resp = sl_test_request (ts, "GET", path, NULL, NULL);
+
+      g_assert_cmpuint (resp->status, ==, 200);
+      if (json_object_get_boolean_member (sl_test_response_object (resp), "online") == online)
+        return TRUE;
+      sl_test_settle (50);
+    }
+  return FALSE;
+}
+
+/* ---- running streamlet-edge ------------------------------------------------- */
+
+typedef struct {
+  GSubprocess *process;
+  gboolean     done;
+  char        *out;
+  char        *err;
+} Edge;
+
+static void
+edge_free (Edge *edge)
+{
+  if (edge->process != NULL && !edge->done)
+    g_subprocess_force_exit (edge->process);
+  /* let the communication finish (it holds the Edge) */
+  while (edge->process != NULL && !edge->done)
+    g_main_context_iteration (NULL, TRUE);
+  g_clear_object (&edge->process);
+  g_free (edge->out);
+  g_free (edge->err);
+  g_free (edge);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Edge, edge_free)
+
+static void
+communicated_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  Edge *edge = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), result,
+                                        &edge->out, &edge->err, &error);
+  g_assert_no_error (error);
+  edge->done = TRUE;
+}
+
+/* Starts streamlet-edge with @args (NULL-terminated) and @password in
+ * STREAMLET_PASSWORD (NULL: none). */
+static Edge *
+edge_spawn (const char        *password,
+            const char *const *args)
+{
+  const char *binary = g_getenv ("SL_TEST_EDGE");
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+  Edge *edge = g_new0 (Edge, 1);
+
+  g_assert_nonnull (binary);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  if (password != NULL)
+    g_subprocess_launcher_setenv (launcher, "STREAMLET_PASSWORD", password, TRUE);
+  else
+    g_subprocess_launcher_unsetenv (launcher, "STREAMLET_PASSWORD");
+  g_ptr_array_add (argv, (gpointer) binary);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  line = g_strjoinv (" ", (char **) argv->pdata + 1);
+  g_test_message ("running: streamlet-edge %s", line);
+  edge->process = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata,
+                                                &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8_async (edge->process, NULL, NULL, communicated_cb, edge);
+  return edge;
+}
+
+/* Runs the main context (the server lives there) until @edge exits, at
+ * most @timeout_s; returns its exit status (-1: killed by a signal). */
+static int
+edge_wait (Edge  *edge,
+           guint  timeout_s)
+{
+  gint64 until = g_get_monotonic_time () + (gint64) timeout_s * G_USEC_PER_SEC;
+
+  while (!edge->done)
+    {
+      if (g_get_monotonic_time () > until)
+        {
+          g_test_message ("streamlet-edge did not finish in %u s", timeout_s);
+          g_subprocess_force_exit (edge->process);
+          while (!edge->done)
+            g_main_context_iteration (NULL, TRUE);
+          g_test_message ("stdout: %s\nstderr: %s", edge->out, edge->err);
+          g_assert_not_reached ();
+        }
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (2000);
+    }
+  /* the pipes close just before the exit: reap it */
+  g_subprocess_wait (edge->process, NULL, NULL);
+  if (edge->err != NULL && *edge->err != '\0')
+    g_test_message ("streamlet-edge's stderr: %s", edge->err);
+  if (!g_subprocess_get_if_exited (edge->process))
+    return -1;    /* killed */
+  return g_subprocess_get_exit_status (edge->process);
+}
+
+/* Runs to the end; returns the exit status. */
+static int
+edge_run (const char        *password,
+          const char *const *args,
+          char             **err)
+{
+  g_autoptr(Edge) edge = edge_spawn (password, args);
+  int status = edge_wait (edge, 60);
+
+  if (err != NULL)
+    *err = g_strdup (edge->err);
+  return status;
+}
+
+static void
+run_for (guint ms)
+{
+  gint64 until = g_get_monotonic_time () + (gint64) ms * 1000;
+
+  while (g_get_monotonic_time () < until)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (2000);
+}
+
+/* Each line of --json output, parsed (asserting each is one object). */
+static GPtrArray *
+json_lines (const char *out)
+{
+  g_auto(GStrv) lines = g_strsplit (out, "\n", -1);
+  GPtrArray *objects = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      g_autoptr(GError) error = NULL;
+      JsonNode *root;
+
+      if (lines[i][0] == '\0' && lines[i + 1] == NULL)
+        break;    /* after the last newline */
+      json_parser_load_from_data (parser, lines[i], -1, &error);
+      g_assert_no_error (error);
+      root = json_parser_get_root (parser);
+      g_assert_nonnull (root);
+      g_assert_true (JSON_NODE_HOLDS_OBJECT (root));
+      g_ptr_array_add (objects, json_object_ref (json_node_get_object (root)));
+    }
+  return objects;
+}
+
+static JsonObject *
+summary_of (GPtrArray *objects)
+{
+  JsonObject *last;
+
+  g_assert_cmpuint (objects->len, >=, 2);
+  last = g_ptr_array_index (objects, objects->len - 1);
+  g_assert_true (json_object_has_member (last, "summary"));
+  g_assert_true (json_object_get_boolean_member (last, "summary"));
+  for (guint i = 0; i + 1 < objects->len; i++)
+    {
+      JsonObject *line = g_ptr_array_index (objects, i);
+      const char *members[] = { "t", "state", "video_kbps", "audio_kbps", "frames_decoded",
+                                "frames_dropped", "freezes", "loss_percent", "jitter_ms",
+                                "reconnects", "av_offset_ms", "first_frame_ms" };
+
+      for (guint m = 0; m < G_N_ELEMENTS (members); m++)
+        g_assert_true (json_object_has_member (line, members[m]));
+      g_assert_false (json_object_has_member (line, "summary"));
+    }
+  return last;
+}
+
+/* ---- the command line ---------------------------------------------------------- */
+
+static void
+test_options (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("streamlet-edge-XXXXXX", NULL);
+  g_autofree char *pwfile = g_build_filename (dir, "password", NULL);
+  g_autofree char *missing = g_build_filename (dir, "nothing-here", NULL);
+  const char *server = "http://127.0.0.1:9";
+  struct {
+    const char *name;
+    const char *args[16];
+    const char *password;
+    const char *says;
+  } bad[] = {
+    { "unknown option", { "watch", "--server", server, "--user", "s", "--class", "1", "--bogus", NULL }, "pw", "--bogus" },
+    { "no --server", { "watch", "--user", "s", "--class", "1", NULL }, "pw", "--server" },
+    { "no --user", { "watch", "--server", server, "--class", "1", NULL }, "pw", "--user" },
+    { "no --class", { "publish", "--server", server, "--user", "t", NULL }, "pw", "--class" },
+    { "class not a number", { "watch", "--server", server, "--user", "s", "--class", "abc", NULL }, "pw", "--class" },
+    { "class zero", { "watch", "--server", server, "--user", "s", "--class", "0", NULL }, "pw", "--class" },
+    { "class negative", { "watch", "--server", server, "--user", "s", "--class", "-3", NULL }, "pw", "--class" },
+    { "bad preset", { "publish", "--server", server, "--user", "t", "--class", "1", "--test-source", "--preset", "4k", NULL }, "pw", "--preset" },
+    { "bad duration", { "watch", "--server", server, "--user", "s", "--class", "1", "--duration", "soon", NULL }, "pw", "--duration" },
+    { "zero duration", { "watch", "--server", server, "--user", "s", "--class", "1", "--duration", "0", NULL }, "pw", "--duration" },
+    { "bad URL", { "watch", "--server", "ftp://example.org", "--user", "s", "--class", "1", NULL }, "pw", "--server" },
+    { "not a URL", { "watch", "--server", "localhost", "--user", "s", "--class", "1", NULL }, "pw", "--server" },
+    { "test source and camera", { "publish", "--server", server, "--user", "t", "--class", "1", "--test-source", "--video-device", "/dev/video0", NULL }, "pw", "exclude" },
+    { "bad ICE address", { "watch", "--server", server, "--user", "s", "--class", "1", "--ice-addresses", "10.0.0.1,nowhere", NULL }, "pw", "--ice-addresses" },
+    { "password argument", { "watch", "--server", server, "--user", "s", "--class", "1", "--password", "student123", NULL }, "pw", "--password is refused" },
+    { "password= argument", { "watch", "--server", server, "--user", "s", "--class", "1", "--password=student123", NULL }, NULL, "--password is refused" },
+    { "no password", { "watch", "--server", server, "--user", "s", "--class", "1", NULL }, NULL, "STREAMLET_PASSWORD" },
+    { "unreadable password file", { "watch", "--server", server, "--user", "s", "--class", "1", "--password-file", missing, NULL }, "pw", "--password-file" },
+    { "unknown command", { "dance", NULL }, "pw", "dance" },
+    { "relay", { "relay", "--server", server, NULL }, "pw", "mesh" },
+    { "no command", { NULL }, "pw", "COMMAND" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *err = NULL;
+      int status;
+
+      g_test_message ("bad command line: %s", bad[i].name);
+      status = edge_run (bad[i].password, bad[i].args, &err);
+      g_assert_cmpint (status, ==, EXIT_USAGE);
+      if (bad[i].args[0] != NULL)
+        {
+          /* one line */
+          g_assert_true (g_str_has_prefix (err, "streamlet-edge: "));
+          g_assert_nonnull (strchr (err, '\n'));
+          g_assert_cmpstr (strchr (err, '\n') + 1, ==, "");
+        }
+      g_assert_nonnull (strstr (err, bad[i].says));
+    }
+
+  /* --help lists the commands, the options and the exit codes */
+  {
+    const char *top[] = { "--help", NULL };
+    const char *publish[] = { "publish", "--help", NULL };
+    const char *watch[] = { "watch", "--help", NULL };
+    g_autoptr(Edge) edge = edge_spawn (NULL, top);
+
+    g_assert_cmpint (edge_wait (edge, 30), ==, 0);
+    g_assert_nonnull (strstr (edge->out, "relay"));
+    g_assert_nonnull (strstr (edge->out, "not yet"));
+    g_assert_nonnull (strstr (edge->out, "64"));
+    g_assert_nonnull (strstr (edge->out, "STREAMLET_PASSWORD"));
+    g_clear_pointer (&edge, edge_free);
+
+    edge = edge_spawn (NULL, publish);
+    g_assert_cmpint (edge_wait (edge, 30), ==, 0);
+    for (const char *const *o = (const char *[]) { "--server", "--user", "--class", "--test-source",
+                                                   "--video-device", "--screen", "--no-audio",
+                                                   "--preset", "--duration", "--ice-addresses",
+                                                   "--json", "--password-file", "  13  ", NULL };
+         *o != NULL; o++)
+      g_assert_nonnull (strstr (edge->out, *o));
+    g_clear_pointer (&edge, edge_free);
+
+    edge = edge_spawn (NULL, watch);
+    g_assert_cmpint (edge_wait (edge, 30), ==, 0);
+    for (const char *const *o = (const char *[]) { "--no-decode", "--latency", "--json",
+                                                   "--audio-out", "--duration", "  7  ", NULL };
+         *o != NULL; o++)
+      g_assert_nonnull (strstr (edge->out, *o));
+  }
+
+  /* a password file's first line, without its newline (here: refused by
+   * an unreachable server, so past the command line) */
+  {
+    const char *args[] = { "watch", "--server", server, "--user", "s", "--class", "1",
+                           "--password-file", pwfile, NULL };
+    g_autofree char *err = NULL;
+
+    g_assert_true (g_file_set_contents (pwfile, "student123\nsecond line\n", -1, NULL));
+    g_assert_cmpint (edge_run (NULL, args, &err), ==, 2);
+    g_assert_true (g_str_has_prefix (err, "streamlet-edge: "));
+    g_unlink (pwfile);
+  }
+  g_rmdir (dir);
+}
+
+/* ---- runtime errors ---------------------------------------------------------------- */
+
+static void
+test_errors (void)
+{
+  g_autoptr(SlTestServer) ts = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *class_text = NULL;
+  gint64 id;
+
+  /* nobody listens on a closed loopback port (discard) */
+  {
+    const char *args[] = { "watch", "--server", "http://127.0.0.1:9", "--user", "student",
+                           "--class", "1", NULL };
+
+    g_assert_cmpint (edge_run ("student123", args, &err), ==, 2);
+    g_assert_true (g_str_has_prefix (err, "streamlet-edge: "));
+    g_assert_nonnull (strstr (err, "127.0.0.1:9"));
+    g_clear_pointer (&err, g_free);
+  }
+
+  if (!need_network ())
+    return;
+  ts = media_server_new (0);
+  id = make_class (ts, NULL);
+  class_text = g_strdup_printf ("%" G_GINT64_FORMAT, id);
+
+  {
+    struct {
+      const char *name;
+      const char *args[16];
+      const char *password;
+      int         status;
+    } cases[] = {
+      { "wrong password", { "watch", "--user", "student", "--class", class_text, NULL }, "nope", 3 },
+      { "not live", { "watch", "--user", "student", "--class", class_text, NULL }, "student123", 7 },
+      { "unknown class", { "watch", "--user", "student", "--class", "987654", NULL }, "student123", 6 },
+      { "student publishing", { "publish", "--user", "student", "--class", class_text,
+                                "--test-source", "--preset", "360p", NULL }, "student123", 5 },
+      { "missing camera", { "publish", "--user", "teacher", "--class", class_text,
+                            "--video-device", "/dev/video99", "--no-audio", NULL }, "teacher123", 13 },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+      {
+        g_autoptr(GPtrArray) args = g_ptr_array_new ();
+
+        g_ptr_array_add (args, (gpointer) cases[i].args[0]);
+        g_ptr_array_add (args, (gpointer) "--server");
+        g_ptr_array_add (args, ts->base_url);
+        g_ptr_array_add (args, (gpointer) "--ice-addresses");
+        g_ptr_array_add (args, (gpointer) CLIENT_ICE_ADDRESS);
+        for (guint a = 1; cases[i].args[a] != NULL; a++)
+          g_ptr_array_add (args, (gpointer) cases[i].args[a]);
+        g_ptr_array_add (args, NULL);
+
+        g_test_message ("runtime error: %s", cases[i].name);
+        g_assert_cmpint (edge_run (cases[i].password, (const char *const *) args->pdata, &err),
+                         ==, cases[i].status);
+        g_assert_true (g_str_has_prefix (err, "streamlet-edge: "));
+        g_assert_nonnull (strchr (err, '\n'));
+        g_assert_cmpstr (strchr (err, '\n') + 1, ==, "");
+        if (cases[i].status == 13)
+          g_assert_nonnull (strstr (err, "/dev/video99"));
+        g_clear_pointer (&err, g_free);
+      }
+  }
+
+  /* and nothing went live */
+  g_assert_true (wait_online (ts, id, FALSE, 100));
+}
+
+/* ---- edge publish → edge watch, and a plain WHEP viewer -------------------- */
+
+static Edge *
+spawn_publisher (SlTestServer *ts,
+                 const char   *class_text,
+                 const char   *duration)
+{
+  const char *args[] = { "publish", "--server", ts->base_url, "--user", "teacher",
+                         "--class", class_text, "--test-source", "--preset", "360p",
+                         "--duration", duration, "--ice-addresses", CLIENT_ICE_ADDRESS, NULL };
+
+  return edge_spawn ("teacher123", args);
+}
+
+static Edge *
+spawn_watcher (SlTestServer *ts,
+               const char   *class_text,
+               const char   *duration)
+{
+  const char *args[] = { "watch", "--server", ts->base_url, "--user", "student",
+                         "--class", class_text, "--json", "--duration", duration,
+                         "--ice-addresses", CLIENT_ICE_ADDRESS, NULL };
+
+  return edge_spawn ("student123", args);
+}
+
+static void
+test_publish_watch (void)
+{
+  g_autoptr(SlTestServer) ts = NULL;
+  g_autoptr(Edge) publisher = NULL;
+  g_autoptr(Edge) watcher = NULL;
+  g_autoptr(SlTestViewer) plain = NULL;
+  g_autoptr(GPtrArray) lines = NULL;
+  g_autofree char *class_text = NULL, *student = NULL, *whep = NULL;
+  JsonObject *summary;
+  gint64 offset;
+  guint status = 0;
+  gint64 id;
+
+  if (!need_network ())
+    return;
+  ts = media_server_new (0);
+  id = make_class (ts, NULL);
+  class_text = g_strdup_printf ("%" G_GINT64_FORMAT, id);
+
+  publisher = spawn_publisher (ts, class_text, "60");
+  g_assert_true (wait_online (ts, id, TRUE, 20000));
+
+  /* edge watch decodes picture and sound, in sync */
+  watcher = spawn_watcher (ts, class_text, "14");
+  /* meanwhile a plain webrtcbin WHEP viewer decodes the edge publisher */
+  student = sl_test_login (ts, "student", "student123", NULL);
+  whep = g_strdup_printf ("/whep/%" G_GINT64_FORMAT, id);
+  plain = sl_test_viewer_start (ts, whep, student, &status, NULL);
+  g_assert_cmpuint (status, ==, 201);
+  g_assert_true (sl_test_viewer_wait_frames (plain, 30, 15));
+  g_assert_cmpuint (sl_test_viewer_get_audio_buffers (plain), >, 0);
+  g_test_message ("SlTestViewer of edge publish: first frame after %" G_GINT64_FORMAT " ms",
+                  sl_test_viewer_get_first_frame_ms (plain));
+
+  g_assert_cmpint (edge_wait (watcher, 60), ==, 0);
+  g_test_message ("edge watch --json:\n%s", watcher->out);
+  lines = json_lines (watcher->out);
+  summary = summary_of (lines);
+  g_assert_cmpint (json_object_get_int_member (summary, "frames_decoded"), >=, 100);
+  g_assert_false (json_object_get_null_member (summary, "first_frame_ms"));
+  g_assert_cmpint (json_object_get_int_member (summary, "first_frame_ms"), >=, 0);
+  g_assert_cmpint (json_object_get_int_member (summary, "first_frame_ms"), <, 5000);
+  g_assert_true (json_object_has_member (summary, "freezes"));
+  g_assert_cmpint (json_object_get_int_member (summary, "reconnects"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (summary, "duration_s"), >=, 14);
+  g_assert_false (json_object_get_null_member (summary, "av_offset_ms"));
+  offset = json_object_get_int_member (summary, "av_offset_ms");
+  g_test_message ("A/V offset at edge watch: %" G_GINT64_FORMAT " ms", offset);
+  g_assert_cmpint (ABS (offset), <=, 80);
+  {
+    JsonObject *late = g_ptr_array_index (lines, lines->len - 2);
+
+    g_assert_cmpstr (json_object_get_string_member (late, "state"), ==, "connected");
+    g_assert_cmpfloat (json_object_get_int_member (late, "video_kbps"), >, 50);
+    g_assert_cmpint (json_object_get_int_member (late, "audio_kbps"), >, 5);
+  }
+
+  /* SIGTERM: the publisher ends its session (DELETE) and exits 0 */
+  g_subprocess_send_signal (publisher->process, SIGTERM);
+  g_assert_cmpint (edge_wait (publisher, 20), ==, 0);
+  g_assert_true (wait_online (ts, id, FALSE, 2000));
+  g_test_message ("edge publish:\n%s", publisher->out);
+  g_assert_nonnull (strstr (publisher->out, "frames sent"));
+}
+
+/* ---- simple-whip-client publishes, edge watches ------------------------------ */
+
+static void
+test_simple_whip_client (void)
+{
+  g_autoptr(SlTestServer) ts = NULL;
+  g_autofree char *key = NULL, *url = NULL, *class_text = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) client = NULL;
+  g_autoptr(Edge) watcher = NULL;
+  g_autoptr(GPtrArray) lines = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *stub_dir = g_getenv ("SL_TEST_UPNP_STUB_DIR");
+  JsonObject *summary;
+  gint64 id;
+
+  if (!need_network ())
+    return;
+  g_assert_true (g_file_test ("/usr/bin/whip-client", G_FILE_TEST_IS_EXECUTABLE));
+  g_assert_nonnull (stub_dir);
+
+  ts = media_server_new (0);
+  id = make_class (ts, &key);
+  class_text = g_strdup_printf ("%" G_GINT64_FORMAT, id);
+  url = g_strdup_printf ("%s/whip/%" G_GINT64_FORMAT, ts->base_url, id);
+
+  /* see tests/whip-client/sl-upnp-stub.c for why the stub library */
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                                        G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_subprocess_launcher_setenv (launcher, "LD_LIBRARY_PATH", stub_dir, TRUE);
+  client = g_subprocess_launcher_spawn (
+    launcher, &error, "/usr/bin/whip-client", "-u", url, "-t", key, "-l", "2",
+    "-V", "videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=30/1"
+          " ! videoconvert ! queue ! x264enc tune=zerolatency speed-preset=ultrafast"
+          " bitrate=600 key-int-max=30 ! rtph264pay config-interval=-1 ! queue"
+          " ! application/x-rtp,media=video,encoding-name=H264,payload=96",
+    "-A", "audiotestsrc is-live=true wave=sine ! audioconvert ! audioresample ! queue"
+          " ! opusenc ! rtpopuspay ! queue ! application/x-rtp,media=audio,encoding-name=OPUS,"
+          "payload=111",
+    NULL);
+  g_assert_no_error (error);
+  g_assert_true (wait_online (ts, id, TRUE, 20000));
+
+  watcher = spawn_watcher (ts, class_text, "5");
+  g_assert_cmpint (edge_wait (watcher, 60), ==, 0);
+  g_test_message ("edge watch of simple-whip-client:\n%s", watcher->out);
+  lines = json_lines (watcher->out);
+  summary = summary_of (lines);
+  g_assert_cmpint (json_object_get_int_member (summary, "frames_decoded"), >=, 30);
+  g_assert_false (json_object_get_null_member (summary, "first_frame_ms"));
+  {
+    JsonObject *late = g_ptr_array_index (lines, lines->len - 2);
+
+    g_assert_cmpint (json_object_get_int_member (late, "audio_kbps"), >, 0);
+  }
+
+  g_subprocess_send_signal (client, SIGINT);
+  g_assert_true (wait_online (ts, id, FALSE, 5000));
+  g_subprocess_force_exit (client);
+  g_subprocess_wait (client, NULL, NULL);
+}
+
+/* ---- riding out a server restart and a token expiry ---------------------------- */
+
+static gint64
+max_frames_in_state (GPtrArray  *lines,
+                     const char *state)
+{
+  gint64 most = -1;
+
+  for (guint i = 0; i + 1 < lines->len; i++)
+    {
+      JsonObject *line = g_ptr_array_index (lines, i);
+
+      if (g_strcmp0 (json_object_get_string_member (line, "state"), state) == 0)
+        most = MAX (most, json_object_get_int_member (line, "frames_decoded"));
+    }
+  return most;
+}
+
+static void
+test_server_restart (void)
+{
+  g_autoptr(SlTestServer) ts = NULL;
+  g_autoptr(Edge) publisher = NULL;
+  g_autoptr(Edge) again = NULL;
+  g_autoptr(Edge) watcher = NULL;
+  g_autoptr(GPtrArray) lines = NULL;
+  g_autofree char *class_text = NULL;
+  JsonObject *summary;
+  gint64 before;
+  gint64 id;
+
+  if (!need_network ())
+    return;
+  ts = media_server_new (0);
+  id = make_class (ts, NULL);
+  class_text = g_strdup_printf ("%" G_GINT64_FORMAT, id);
+
+  publisher = spawn_publisher (ts, class_text, "60");
+  g_assert_true (wait_online (ts, id, TRUE, 20000));
+  watcher = spawn_watcher (ts, class_text, "24");
+  run_for (5000);
+
+  /* the server goes away, and with it the publisher's link */
+  sl_test_server_stop (ts);
+  g_subprocess_force_exit (publisher->process);
+  g_assert_cmpint (edge_wait (publisher, 10), ==, -1);
+  run_for (2000);
+  g_assert_false (watcher->done);
+
+  /* back on the same port; the teacher publishes again */
+  sl_test_server_restart (ts);
+  again = spawn_publisher (ts, class_text, "60");
+  g_assert_true (wait_online (ts, id, TRUE, 20000));
+
+  g_assert_cmpint (edge_wait (watcher, 60), ==, 0);
+  g_test_message ("edge watch through a restart:\n%s", watcher->out);
+  lines = json_lines (watcher->out);
+  summary = summary_of (lines);
+  g_assert_cmpint (json_object_get_int_member (summary, "reconnects"), >=, 1);
+  before = max_frames_in_state (lines, "reconnecting");
+  g_assert_cmpint (before, >, 0);
+  g_assert_cmpint (json_object_get_int_member (summary, "frames_decoded"), >=, before + 30);
+  g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (lines, lines->len - 2), "state"),
+                   ==, "connected");
+
+  g_subprocess_send_signal (again->process, SIGTERM);
+  g_assert_cmpint (edge_wait (again, 20), ==, 0);
+}
+
+static void
+test_token_expiry (void)
+{
+  g_autoptr(SlTestServer) ts = NULL;
+  g_autoptr(Edge) publisher = NULL;
+  g_autoptr(Edge) watcher = NULL;
+  g_autoptr(GPtrArray) lines = NULL;
+  g_autofree char *class_text = NULL;
+  JsonObject *summary;
+  gint64 early = -1, late = -1;
+  gint64 id;
+
+  if (!need_network ())
+    return;
+  /* access tokens live 3 s: both ends refresh theirs several times */
+  ts = media_server_new (3);
+  id = make_class (ts, NULL);
+  class_text = g_strdup_printf ("%" G_GINT64_FORMAT, id);
+
+  publisher = spawn_publisher (ts, class_text, "60");
+  g_assert_true (wait_online (ts, id, TRUE, 20000));
+  watcher = spawn_watcher (ts, class_text, "10");
+  g_assert_cmpint (edge_wait (watcher, 60), ==, 0);
+  g_test_message ("edge watch with 3 s tokens:\n%s", watcher->out);
+  lines = json_lines (watcher->out);
+  summary = summary_of (lines);
+  g_assert_cmpint (json_object_get_int_member (summary, "frames_decoded"), >=, 120);
+  for (guint i = 0; i + 1 < lines->len; i++)
+    {
+      JsonObject *line = g_ptr_array_index (lines, i);
+      gint64 t = json_object_get_int_member (line, "t");
+
+      if (t == 4)
+        early = json_object_get_int_member (line, "frames_decoded");
+      if (t == 9)
+        late = json_object_get_int_member (line, "frames_decoded");
+    }
+  g_assert_cmpint (early, >, 0);
+  g_assert_cmpint (late, >=, early + 60);
+
+  /* the publisher is still going, after its own refreshes */
+  g_assert_false (publisher->done);
+  g_subprocess_send_signal (publisher->process, SIGTERM);
+  g_assert_cmpint (edge_wait (publisher, 20), ==, 0);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* before any thread exists */
+  have_network = sl_test_enter_private_network (&error);
+  if (!have_network)
+    network_problem = g_strdup (error->message);
+
+  g_test_init (&argc, &argv, NULL);
+  sl_media_init ();
+
+  g_test_add_func ("/edge/options", test_options);
+  g_test_add_func ("/edge/errors", test_errors);
+  g_test_add_func ("/edge/publish-watch", test_publish_watch);
+  g_test_add_func ("/edge/simple-whip-client", test_simple_whip_client);
+  g_test_add_func ("/edge/server-restart", test_server_restart);
+  g_test_add_func ("/edge/token-expiry", test_token_expiry);
+
+  return g_test_run ();
+}
