@@ -870,7 +870,7 @@ main (int   argc,
     }
   if (g_strcmp0 (command, "relay") == 0)
     {
-      usage_error ("relay is not implemented yet: it arrives with the mesh");
+      usage_error ("relay arrives with the mesh; this version publishes and watches only");
       return EXIT_USAGE;
     }
   if (g_strcmp0 (command, "publish") == 0)
