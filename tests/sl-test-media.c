@@ -103,6 +103,38 @@ sl_test_enter_private_network (GError **error)
          run_ip ("link set sl1 up", error);
 }
 
+/* ---- classes ---------------------------------------------------------- */
+
+gint64
+sl_test_make_class (SlTestServer  *ts,
+                    gboolean       is_public,
+                    char         **stream_key)
+{
+  g_autofree char *teacher = sl_test_login (ts, "teacher", "teacher123", NULL);
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GDateTime) soon = g_date_time_add_minutes (now, 10);
+  g_autofree char *when = g_date_time_format_iso8601 (soon);
+  g_autofree char *body = g_strdup_printf ("{\"title\":\"Optics\",\"scheduled_at\":\"%s\","
+                                           "\"duration_minutes\":45,\"public\":%s}",
+                                           when, is_public ? "true" : "false");
+  g_autoptr(SlTestResponse) created = sl_test_request (ts, "POST", "/api/classes", teacher, body);
+  gint64 id;
+
+  g_assert_cmpuint (created->status, ==, 201);
+  id = json_object_get_int_member (
+    json_object_get_object_member (sl_test_response_object (created), "class"), "id");
+  if (stream_key != NULL)
+    {
+      g_autofree char *path = g_strdup_printf ("/api/classes/%" G_GINT64_FORMAT "/stream-key", id);
+      g_autoptr(SlTestResponse) key = sl_test_request (ts, "GET", path, teacher, NULL);
+
+      g_assert_cmpuint (key->status, ==, 200);
+      *stream_key = g_strdup (json_object_get_string_member (sl_test_response_object (key),
+                                                             "stream_key"));
+    }
+  return id;
+}
+
 /* ---- offer, POST, answer ---------------------------------------------- */
 
 typedef struct {

@@ -18,6 +18,12 @@ gboolean sl_test_enter_private_network (GError **error);
 /* The addresses media tests pin ICE to. */
 #define SL_TEST_ICE_ADDRESS "10.231.0.1"
 
+/* A class of teacher's, scheduled in 10 minutes (not live yet); its id.
+ * @stream_key (nullable) receives the class's stream key. */
+gint64   sl_test_make_class (SlTestServer  *ts,
+                             gboolean       is_public,
+                             char         **stream_key);
+
 typedef struct _SlTestPublisher SlTestPublisher;
 
 /* A live 320x240 30 fps test picture (H.264, keyframe every

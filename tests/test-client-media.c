@@ -41,35 +41,6 @@ media_server_new (void)
   return sl_test_server_new ("sqlite", config);
 }
 
-/* A class of teacher's, scheduled in 10 minutes (not live yet). */
-static gint64
-make_class (SlTestServer *ts,
-            char        **stream_key)
-{
-  g_autofree char *teacher = sl_test_login (ts, "teacher", "teacher123", NULL);
-  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
-  g_autoptr(GDateTime) soon = g_date_time_add_minutes (now, 10);
-  g_autofree char *when = g_date_time_format_iso8601 (soon);
-  g_autofree char *body = g_strdup_printf ("{\"title\":\"Optics\",\"scheduled_at\":\"%s\","
-                                           "\"duration_minutes\":45,\"public\":true}", when);
-  g_autoptr(SlTestResponse) created = sl_test_request (ts, "POST", "/api/classes", teacher, body);
-  gint64 id;
-
-  g_assert_cmpuint (created->status, ==, 201);
-  id = json_object_get_int_member (
-    json_object_get_object_member (sl_test_response_object (created), "class"), "id");
-  if (stream_key != NULL)
-    {
-      g_autofree char *path = g_strdup_printf ("/api/classes/%" G_GINT64_FORMAT "/stream-key", id);
-      g_autoptr(SlTestResponse) key = sl_test_request (ts, "GET", path, teacher, NULL);
-
-      g_assert_cmpuint (key->status, ==, 200);
-      *stream_key = g_strdup (json_object_get_string_member (sl_test_response_object (key),
-                                                             "stream_key"));
-    }
-  return id;
-}
-
 /* Waits until GET /api/watch/<id> says the stream is online. */
 static gboolean
 wait_online (SlTestServer *ts,
@@ -311,7 +282,7 @@ test_publish_watch (void)
   if (!need_network ())
     return;
   ts = media_server_new ();
-  id = make_class (ts, NULL);
+  id = sl_test_make_class (ts, TRUE, NULL);
   teacher = sign_in (ts, "teacher", "teacher123");
   student = sign_in (ts, "student", "student123");
 
@@ -444,7 +415,7 @@ test_watch_and_reconnect (void)
   if (!need_network ())
     return;
   ts = media_server_new ();
-  id = make_class (ts, &key);
+  id = sl_test_make_class (ts, TRUE, &key);
   whip = g_strdup_printf ("/whip/%" G_GINT64_FORMAT, id);
   student = sign_in (ts, "student", "student123");
 
@@ -519,7 +490,7 @@ test_errors (void)
   if (!need_network ())
     return;
   ts = media_server_new ();
-  id = make_class (ts, NULL);
+  id = sl_test_make_class (ts, TRUE, NULL);
   teacher = sign_in (ts, "teacher", "teacher123");
   student = sign_in (ts, "student", "student123");
 

@@ -43,35 +43,6 @@ media_server_new (guint access_token_ttl)
   return sl_test_server_new ("sqlite", config);
 }
 
-/* A class of teacher's, scheduled in 10 minutes (not live yet). */
-static gint64
-make_class (SlTestServer *ts,
-            char        **stream_key)
-{
-  g_autofree char *teacher = sl_test_login (ts, "teacher", "teacher123", NULL);
-  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
-  g_autoptr(GDateTime) soon = g_date_time_add_minutes (now, 10);
-  g_autofree char *when = g_date_time_format_iso8601 (soon);
-  g_autofree char *body = g_strdup_printf ("{\"title\":\"Optics\",\"scheduled_at\":\"%s\","
-                                           "\"duration_minutes\":45,\"public\":true}", when);
-  g_autoptr(SlTestResponse) created = sl_test_request (ts, "POST", "/api/classes", teacher, body);
-  gint64 id;
-
-  g_assert_cmpuint (created->status, ==, 201);
-  id = json_object_get_int_member (
-    json_object_get_object_member (sl_test_response_object (created), "class"), "id");
-  if (stream_key != NULL)
-    {
-      g_autofree char *path = g_strdup_printf ("/api/classes/%" G_GINT64_FORMAT "/stream-key", id);
-      g_autoptr(SlTestResponse) key = sl_test_request (ts, "GET", path, teacher, NULL);
-
-      g_assert_cmpuint (key->status, ==, 200);
-      *stream_key = g_strdup (json_object_get_string_member (sl_test_response_object (key),
-                                                             "stream_key"));
-    }
-  return id;
-}
-
 /* Waits until GET /api/watch/<id> says the stream is @online. */
 static gboolean
 wait_online (SlTestServer *ts,
@@ -396,7 +367,7 @@ test_errors (void)
   if (!need_network ())
     return;
   ts = media_server_new (0);
-  id = make_class (ts, NULL);
+  id = sl_test_make_class (ts, TRUE, NULL);
   class_text = g_strdup_printf ("%" G_GINT64_FORMAT, id);
 
   {
@@ -487,7 +458,7 @@ test_publish_watch (void)
   if (!need_network ())
     return;
   ts = media_server_new (0);
-  id = make_class (ts, NULL);
+  id = sl_test_make_class (ts, TRUE, NULL);
   class_text = g_strdup_printf ("%" G_GINT64_FORMAT, id);
 
   publisher = spawn_publisher (ts, class_text, "60");
@@ -558,7 +529,7 @@ test_simple_whip_client (void)
   g_assert_nonnull (stub_dir);
 
   ts = media_server_new (0);
-  id = make_class (ts, &key);
+  id = sl_test_make_class (ts, TRUE, &key);
   class_text = g_strdup_printf ("%" G_GINT64_FORMAT, id);
   url = g_strdup_printf ("%s/whip/%" G_GINT64_FORMAT, ts->base_url, id);
 
@@ -632,7 +603,7 @@ test_server_restart (void)
   if (!need_network ())
     return;
   ts = media_server_new (0);
-  id = make_class (ts, NULL);
+  id = sl_test_make_class (ts, TRUE, NULL);
   class_text = g_strdup_printf ("%" G_GINT64_FORMAT, id);
 
   publisher = spawn_publisher (ts, class_text, "60");
@@ -683,7 +654,7 @@ test_token_expiry (void)
     return;
   /* access tokens live 3 s: both ends refresh theirs several times */
   ts = media_server_new (3);
-  id = make_class (ts, NULL);
+  id = sl_test_make_class (ts, TRUE, NULL);
   class_text = g_strdup_printf ("%" G_GINT64_FORMAT, id);
 
   publisher = spawn_publisher (ts, class_text, "60");

@@ -36,37 +36,6 @@ media_server_new (gboolean record)
   return sl_test_server_new ("sqlite", config);
 }
 
-/* A class of teacher's, scheduled in 10 minutes. */
-static gint64
-make_class (SlTestServer *ts,
-            gboolean      is_public,
-            char        **stream_key)
-{
-  g_autofree char *teacher = sl_test_login (ts, "teacher", "teacher123", NULL);
-  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
-  g_autoptr(GDateTime) soon = g_date_time_add_minutes (now, 10);
-  g_autofree char *when = g_date_time_format_iso8601 (soon);
-  g_autofree char *body = g_strdup_printf ("{\"title\":\"Optics\",\"scheduled_at\":\"%s\","
-                                           "\"duration_minutes\":45,\"public\":%s}",
-                                           when, is_public ? "true" : "false");
-  g_autoptr(SlTestResponse) created = sl_test_request (ts, "POST", "/api/classes", teacher, body);
-  gint64 id;
-
-  g_assert_cmpuint (created->status, ==, 201);
-  id = json_object_get_int_member (
-    json_object_get_object_member (sl_test_response_object (created), "class"), "id");
-  if (stream_key != NULL)
-    {
-      g_autofree char *path = g_strdup_printf ("/api/classes/%" G_GINT64_FORMAT "/stream-key", id);
-      g_autoptr(SlTestResponse) key = sl_test_request (ts, "GET", path, teacher, NULL);
-
-      g_assert_cmpuint (key->status, ==, 200);
-      *stream_key = g_strdup (json_object_get_string_member (sl_test_response_object (key),
-                                                             "stream_key"));
-    }
-  return id;
-}
-
 static char *
 class_state (SlTestServer *ts,
              gint64        id)
@@ -275,7 +244,7 @@ test_publish_watch_hls (void)
   if (!need_network ())
     return;
   ts = media_server_new (FALSE);
-  id = make_class (ts, TRUE, &key);
+  id = sl_test_make_class (ts, TRUE, &key);
   student = sl_test_login (ts, "student", "student123", NULL);
   ws = sl_test_ws_connect_as (ts, "student", "student123");
   whip = g_strdup_printf ("/whip/%" G_GINT64_FORMAT, id);
@@ -449,7 +418,7 @@ test_recording (void)
   if (!need_network ())
     return;
   ts = media_server_new (TRUE);
-  id = make_class (ts, FALSE, &key);
+  id = sl_test_make_class (ts, FALSE, &key);
   student = sl_test_login (ts, "student", "student123", NULL);
   whip = g_strdup_printf ("/whip/%" G_GINT64_FORMAT, id);
 
@@ -530,7 +499,7 @@ test_trickle_publisher (void)
   if (!need_network ())
     return;
   ts = media_server_new (FALSE);
-  id = make_class (ts, TRUE, &key);
+  id = sl_test_make_class (ts, TRUE, &key);
   student = sl_test_login (ts, "student", "student123", NULL);
   whip = g_strdup_printf ("/whip/%" G_GINT64_FORMAT, id);
   whep = g_strdup_printf ("/whep/%" G_GINT64_FORMAT, id);
@@ -572,7 +541,7 @@ test_simple_whip_client (void)
   g_assert_nonnull (stub_dir);
 
   ts = media_server_new (FALSE);
-  id = make_class (ts, TRUE, &key);
+  id = sl_test_make_class (ts, TRUE, &key);
   student = sl_test_login (ts, "student", "student123", NULL);
   url = g_strdup_printf ("%s/whip/%" G_GINT64_FORMAT, ts->base_url, id);
   whep = g_strdup_printf ("/whep/%" G_GINT64_FORMAT, id);
@@ -666,7 +635,7 @@ test_whip_refusals (void)
   if (!need_network ())
     return;
   ts = media_server_new (FALSE);
-  id = make_class (ts, TRUE, &key);
+  id = sl_test_make_class (ts, TRUE, &key);
   teacher = sl_test_login (ts, "teacher", "teacher123", NULL);
   student = sl_test_login (ts, "student", "student123", NULL);
   whip = g_strdup_printf ("/whip/%" G_GINT64_FORMAT, id);
@@ -807,7 +776,7 @@ test_whep_refusals (void)
   if (!need_network ())
     return;
   ts = media_server_new (FALSE);
-  id = make_class (ts, TRUE, &key);
+  id = sl_test_make_class (ts, TRUE, &key);
   student = sl_test_login (ts, "student", "student123", NULL);
   whep = g_strdup_printf ("/whep/%" G_GINT64_FORMAT, id);
   whip = g_strdup_printf ("/whip/%" G_GINT64_FORMAT, id);
@@ -886,7 +855,7 @@ test_hls_signed (void)
   if (!need_network ())
     return;
   ts = media_server_new (FALSE);
-  id = make_class (ts, FALSE, &key);
+  id = sl_test_make_class (ts, FALSE, &key);
   student = sl_test_login (ts, "student", "student123", NULL);
   whip = g_strdup_printf ("/whip/%" G_GINT64_FORMAT, id);
   watch = g_strdup_printf ("/api/watch/%" G_GINT64_FORMAT, id);
@@ -986,7 +955,7 @@ test_web_viewer (void)
       return;
     }
   ts = media_server_new (FALSE);
-  id = make_class (ts, TRUE, &key);
+  id = sl_test_make_class (ts, TRUE, &key);
   whip = g_strdup_printf ("/whip/%" G_GINT64_FORMAT, id);
   pub = sl_test_publisher_start (ts, whip, key, 30, &status, NULL);
   g_assert_cmpuint (status, ==, 201);
