@@ -863,6 +863,7 @@ watch_chat_cb (GObject      *source,
   JsonArray *chat;
   gint64 id = state->klass->id;
   gboolean online = sl_media_server_is_online (media, id);
+  g_autofree char *playlist = NULL;
   guint web = sl_media_server_touch_web_viewer (media, id, query_value (req, "v", &query));
 
   messages = sl_store_list_chat_messages_finish (SL_STORE (source), result, &error);
@@ -877,7 +878,11 @@ watch_chat_cb (GObject      *source,
   json_object_set_int_member (object, "viewers",
                               sl_hub_get_room_count (hub, id) +
                               sl_media_server_get_n_viewers (media, id) + web);
+  /* the player gets a URL only once the playlist has its first segment,
+   * so a page never asks for a playlist that is not there yet */
   if (online)
+    playlist = sl_media_server_live_playlist (media, id, NULL);
+  if (playlist != NULL)
     {
       g_autofree char *url = NULL;
 

@@ -383,7 +383,7 @@ async function poll () {
       chat.add(d.chat, { initial: first });
       if (page.chatCursor === null) page.chatCursor = 0;
     }
-    player.update(!!d.online && typeof d.hls_url === 'string' ? d.hls_url : null, d.class);
+    player.update(!!d.online && typeof d.hls_url === 'string' ? d.hls_url : null, d.class, !!d.online);
     hub.classChanged(d.class);
     pollSoon(POLL_MS);
     return;
@@ -452,11 +452,12 @@ const player = {
     return null;
   },
 
-  update (url, klass) {
+  update (url, klass, online) {
     this.latestUrl = url;
     if (!url) {
       this.stop();
-      this.showMessage(offlineText(klass));
+      // online without a URL: the first segment is still being cut
+      this.showMessage(online ? 'The broadcast is starting…' : offlineText(klass));
       return;
     }
     // A new path (not just a fresh signature) means a new stream.
