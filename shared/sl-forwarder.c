@@ -500,12 +500,16 @@ sl_forwarder_add_output (SlForwarder  *self,
 
   g_ptr_array_add (self->outputs, output);
   output->state_id = g_signal_connect (peer, "state-changed", G_CALLBACK (peer_state_changed_cb), output);
-  /* Ask now (the publisher's answer takes a moment); ask again when the
-   * link is up if it is not yet. */
-  if (h264_pt >= 0)
-    sl_forwarder_request_keyframe (self);
+  /* The keyframe is asked for when the link is up (peer_state_changed_cb),
+   * not before: one that came while DTLS was still being set up would be
+   * dropped at the gate, and the rate limit would hold back the next one
+   * for up to a second. */
   if (sl_peer_get_state (peer) == SL_PEER_CONNECTED)
-    g_atomic_int_set (&output->connected, TRUE);
+    {
+      g_atomic_int_set (&output->connected, TRUE);
+      if (h264_pt >= 0)
+        sl_forwarder_request_keyframe (self);
+    }
   return output;
 
 failed:
