@@ -371,9 +371,47 @@ link_tee (GstElement *tee,
   return gst_pad_link (src, sink) == GST_PAD_LINK_OK;
 }
 
+/* A publisher that sends no sound (a screen or camera with no microphone):
+ * the class gets a silent Opus track in its place, so its HLS, recording
+ * and viewers have the same two tracks as every other class. */
+static gboolean
+add_silent_audio (ClassMedia  *cm,
+                  GError     **error)
+{
+  g_autoptr(GError) parse_error = NULL;
+  g_autoptr(GstPad) src = NULL;
+  g_autoptr(GstPad) sink = NULL;
+  GstElement *silence;
+
+  silence = gst_parse_bin_from_description (
+    "audiotestsrc wave=silence is-live=true samplesperbuffer=960 ! "
+    "audio/x-raw,rate=48000,channels=2 ! opusenc bitrate=16000 frame-size=20",
+    TRUE, &parse_error);
+  if (silence == NULL)
+    {
+      g_set_error (error, SL_MEDIA_ERROR, SL_MEDIA_ERROR_PIPELINE,
+                   "the silent track of class %" G_GINT64_FORMAT " could not be made: %s",
+                   cm->class_id, parse_error->message);
+      return FALSE;
+    }
+  gst_object_set_name (GST_OBJECT (silence), "silence");
+  gst_bin_add (GST_BIN (cm->pipeline), silence);
+  src = gst_element_get_static_pad (silence, "src");
+  sink = gst_element_get_static_pad (cm->audio_tee, "sink");
+  if (gst_pad_link (src, sink) != GST_PAD_LINK_OK)
+    {
+      g_set_error (error, SL_MEDIA_ERROR, SL_MEDIA_ERROR_PIPELINE,
+                   "the silent track of class %" G_GINT64_FORMAT " could not be linked",
+                   cm->class_id);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static ClassMedia *
 class_media_new (SlMediaServer  *self,
                  gint64          class_id,
+                 gboolean        with_audio,
                  GError        **error)
 {
   ClassMedia *cm = g_new0 (ClassMedia, 1);
@@ -420,6 +458,8 @@ class_media_new (SlMediaServer  *self,
   g_signal_connect (cm->segmenter, "failed", G_CALLBACK (segmenter_failed_cb), cm);
   link_tee (cm->video_tee, sl_segmenter_get_video_sink (cm->segmenter));
   link_tee (cm->audio_tee, sl_segmenter_get_audio_sink (cm->segmenter));
+  if (!with_audio && !add_silent_audio (cm, error))
+    goto failed;
 
   if (gst_element_set_state (cm->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
     {
@@ -677,7 +717,7 @@ sl_media_server_publish_async (SlMediaServer       *self,
       return;
     }
 
-  cm = class_media_new (self, class_id, &error);
+  cm = class_media_new (self, class_id, parsed->opus_pt >= 0, &error);
   if (cm == NULL)
     {
       g_task_return_error (task, error);

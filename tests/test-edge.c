@@ -13,6 +13,7 @@
 #include <json-glib/json-glib.h>
 #include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 #define CLIENT_ICE_ADDRESS "10.231.0.2"
 #define EXIT_USAGE 64
@@ -104,11 +105,13 @@ communicated_cb (GObject      *source,
   edge->done = TRUE;
 }
 
-/* Starts streamlet-edge with @args (NULL-terminated) and @password in
- * STREAMLET_PASSWORD (NULL: none). */
+/* Starts streamlet-edge with @args (NULL-terminated), @password in
+ * STREAMLET_PASSWORD (NULL: none) and @env ("NAME", "VALUE" pairs, NULL
+ * terminated; NULL: none) added to its environment. */
 static Edge *
-edge_spawn (const char        *password,
-            const char *const *args)
+edge_spawn_env (const char        *password,
+                const char *const *env,
+                const char *const *args)
 {
   const char *binary = g_getenv ("SL_TEST_EDGE");
   g_autoptr(GSubprocessLauncher) launcher = NULL;
@@ -124,6 +127,8 @@ edge_spawn (const char        *password,
     g_subprocess_launcher_setenv (launcher, "STREAMLET_PASSWORD", password, TRUE);
   else
     g_subprocess_launcher_unsetenv (launcher, "STREAMLET_PASSWORD");
+  for (guint i = 0; env != NULL && env[i] != NULL; i += 2)
+    g_subprocess_launcher_setenv (launcher, env[i], env[i + 1], TRUE);
   g_ptr_array_add (argv, (gpointer) binary);
   for (guint i = 0; args[i] != NULL; i++)
     g_ptr_array_add (argv, (gpointer) args[i]);
@@ -135,6 +140,13 @@ edge_spawn (const char        *password,
   g_assert_no_error (error);
   g_subprocess_communicate_utf8_async (edge->process, NULL, NULL, communicated_cb, edge);
   return edge;
+}
+
+static Edge *
+edge_spawn (const char        *password,
+            const char *const *args)
+{
+  return edge_spawn_env (password, NULL, args);
 }
 
 /* Runs the main context (the server lives there) until @edge exits, at
@@ -415,6 +427,113 @@ test_errors (void)
   g_assert_true (wait_online (ts, id, FALSE, 100));
 }
 
+/* A GStreamer plugin directory like the system's but without @file, and a
+ * registry of its own next to it: the environment for streamlet-edge. */
+static GStrv
+plugins_without (const char *dir,
+                 const char *file)
+{
+  g_autoptr(GstPlugin) core = gst_registry_find_plugin (gst_registry_get (), "coreelements");
+  g_autofree char *system = NULL;
+  g_autofree char *plugins = g_build_filename (dir, "plugins", NULL);
+  g_autofree char *registry = g_build_filename (dir, "registry.bin", NULL);
+  g_autoptr(GDir) listing = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GStrvBuilder) env = g_strv_builder_new ();
+  const char *name;
+  gboolean seen = FALSE;
+
+  g_assert_nonnull (core);
+  system = g_path_get_dirname (gst_plugin_get_filename (core));
+  g_assert_cmpint (g_mkdir_with_parents (plugins, 0700), ==, 0);
+  listing = g_dir_open (system, 0, &error);
+  g_assert_no_error (error);
+  while ((name = g_dir_read_name (listing)) != NULL)
+    {
+      g_autofree char *from = g_build_filename (system, name, NULL);
+      g_autofree char *to = g_build_filename (plugins, name, NULL);
+
+      if (g_str_equal (name, file))
+        {
+          seen = TRUE;
+          continue;
+        }
+      if (g_str_has_suffix (name, ".so"))
+        g_assert_cmpint (symlink (from, to), ==, 0);
+    }
+  g_assert_true (seen);   /* scripts/test installs every plugin */
+  g_strv_builder_add_many (env, "GST_PLUGIN_SYSTEM_PATH_1_0", plugins,
+                           "GST_PLUGIN_PATH_1_0", "", "GST_REGISTRY_1_0", registry, NULL);
+  return g_strv_builder_end (env);
+}
+
+static void
+remove_plugins_dir (const char *dir)
+{
+  g_autofree char *plugins = g_build_filename (dir, "plugins", NULL);
+  g_autofree char *registry = g_build_filename (dir, "registry.bin", NULL);
+  g_autoptr(GDir) listing = g_dir_open (plugins, 0, NULL);
+  const char *name;
+
+  while (listing != NULL && (name = g_dir_read_name (listing)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (plugins, name, NULL);
+
+      g_unlink (path);
+    }
+  g_rmdir (plugins);
+  g_unlink (registry);
+  g_rmdir (dir);
+}
+
+/* A missing GStreamer plugin: exit 14, naming the element and the Debian
+ * package to install. */
+static void
+test_missing_plugin (void)
+{
+  g_autoptr(SlTestServer) ts = NULL;
+  g_autofree char *class_text = NULL;
+  struct {
+    const char *file;
+    const char *command;
+    const char *element;
+    const char *package;
+  } cases[] = {
+    { "libgstx264.so", "publish", "x264enc", "gstreamer1.0-plugins-ugly" },
+    { "libgstnice.so", "watch", "nicesrc", "gstreamer1.0-nice" },
+    { "libgstopus.so", "watch", "opusdec", "gstreamer1.0-plugins-base" },
+  };
+
+  if (!need_network ())
+    return;
+  ts = media_server_new (0);
+  class_text = g_strdup_printf ("%" G_GINT64_FORMAT, sl_test_make_class (ts, TRUE, NULL));
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *dir = g_dir_make_tmp ("streamlet-test-plugins-XXXXXX", NULL);
+      g_auto(GStrv) env = plugins_without (dir, cases[i].file);
+      gboolean publish = g_str_equal (cases[i].command, "publish");
+      const char *args[] = { cases[i].command, "--server", ts->base_url,
+                             "--user", publish ? "teacher" : "student", "--class", class_text,
+                             "--ice-addresses", CLIENT_ICE_ADDRESS,
+                             publish ? "--test-source" : "--duration", publish ? "--no-audio" : "2",
+                             NULL };
+      g_autoptr(Edge) edge = NULL;
+
+      g_test_message ("without %s", cases[i].file);
+      edge = edge_spawn_env (publish ? "teacher123" : "student123", (const char *const *) env, args);
+      g_assert_cmpint (edge_wait (edge, 60), ==, 14);
+      g_test_message ("%s", edge->err);
+      g_assert_true (g_str_has_prefix (edge->err, "streamlet-edge: "));
+      g_assert_nonnull (strstr (edge->err, cases[i].element));
+      g_assert_nonnull (strstr (edge->err, cases[i].package));
+      remove_plugins_dir (dir);
+    }
+  /* nothing went live */
+  g_assert_true (wait_online (ts, g_ascii_strtoll (class_text, NULL, 10), FALSE, 100));
+}
+
 /* ---- edge publish → edge watch, and a plain WHEP viewer -------------------- */
 
 static Edge *
@@ -441,12 +560,140 @@ spawn_watcher (SlTestServer *ts,
   return edge_spawn ("student123", args);
 }
 
+/* ---- a sound server of the test's own ----------------------------------------- */
+
+/* A private PulseAudio with one null sink: `watch --audio-out` plays into
+ * it, and the test listens to the sink's monitor. */
+typedef struct {
+  char        *dir;
+  char        *server;     /* unix:DIR/native, for PULSE_SERVER */
+  GSubprocess *daemon;
+  GstElement  *listener;
+  gint         loud;       /* atomic: 10 ms blocks with a beep in them */
+  gint         quiet;      /* atomic: 10 ms blocks of near silence */
+} SoundServer;
+
+static void
+sound_server_free (SoundServer *sound)
+{
+  if (sound->listener != NULL)
+    {
+      gst_element_set_state (sound->listener, GST_STATE_NULL);
+      gst_object_unref (sound->listener);
+    }
+  if (sound->daemon != NULL)
+    {
+      g_subprocess_send_signal (sound->daemon, SIGTERM);
+      g_subprocess_wait (sound->daemon, NULL, NULL);
+      g_object_unref (sound->daemon);
+    }
+  if (sound->dir != NULL)
+    {
+      g_autoptr(GFile) dir = g_file_new_for_path (sound->dir);
+      g_autoptr(GFileEnumerator) children = g_file_enumerate_children (
+        dir, G_FILE_ATTRIBUTE_STANDARD_NAME, G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, NULL);
+      GFileInfo *info;
+
+      /* PulseAudio leaves a socket, a pid file and a cookie: one level */
+      while (children != NULL &&
+             g_file_enumerator_iterate (children, &info, NULL, NULL, NULL) && info != NULL)
+        {
+          g_autoptr(GFile) child = g_file_get_child (dir, g_file_info_get_name (info));
+
+          g_file_delete (child, NULL, NULL);
+        }
+      g_rmdir (sound->dir);
+    }
+  g_free (sound->dir);
+  g_free (sound->server);
+  g_free (sound);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SoundServer, sound_server_free)
+
+static GstPadProbeReturn
+listen_probe_cb (GstPad          *pad,
+                 GstPadProbeInfo *info,
+                 gpointer         data)
+{
+  SoundServer *sound = data;
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+  GstMapInfo map;
+
+  if (!gst_buffer_map (buffer, &map, GST_MAP_READ))
+    return GST_PAD_PROBE_OK;
+  for (gsize block = 0; block + 960 <= map.size; block += 960)   /* 10 ms, S16 mono 48 kHz */
+    {
+      const gint16 *s = (const gint16 *) (map.data + block);
+      int peak = 0;
+
+      for (guint i = 0; i < 480; i++)
+        peak = MAX (peak, ABS ((int) s[i]));
+      if (peak > 8000)
+        g_atomic_int_inc (&sound->loud);
+      else if (peak < 300)
+        g_atomic_int_inc (&sound->quiet);
+    }
+  gst_buffer_unmap (buffer, &map);
+  return GST_PAD_PROBE_OK;
+}
+
+static SoundServer *
+sound_server_start (void)
+{
+  g_autoptr(SoundServer) sound = g_new0 (SoundServer, 1);
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *socket = NULL, *native = NULL;
+  g_autofree char *description = NULL;
+  g_autoptr(GstPad) pad = NULL;
+  GstElement *sink;
+  gint64 until;
+
+  /* scripts/test installs it */
+  g_assert_true (g_file_test ("/usr/bin/pulseaudio", G_FILE_TEST_IS_EXECUTABLE));
+  sound->dir = g_dir_make_tmp ("streamlet-test-sound-XXXXXX", &error);
+  g_assert_no_error (error);
+  socket = g_build_filename (sound->dir, "native", NULL);
+  sound->server = g_strdup_printf ("unix:%s", socket);
+  native = g_strdup_printf ("module-native-protocol-unix socket=%s auth-anonymous=1", socket);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                                        G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  for (const char *const *v = (const char *[]) { "HOME", "XDG_RUNTIME_DIR", "PULSE_RUNTIME_PATH",
+                                                 "PULSE_STATE_PATH", NULL }; *v != NULL; v++)
+    g_subprocess_launcher_setenv (launcher, *v, sound->dir, TRUE);
+  sound->daemon = g_subprocess_launcher_spawn (
+    launcher, &error, "/usr/bin/pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1",
+    "--use-pid-file=no", "--disable-shm=yes", "--log-target=stderr",
+    "--load", native, "--load", "module-null-sink sink_name=streamlet_test", NULL);
+  g_assert_no_error (error);
+  for (until = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+       !g_file_test (socket, G_FILE_TEST_EXISTS); g_usleep (20000))
+    g_assert_cmpint (g_get_monotonic_time (), <, until);
+
+  description = g_strdup_printf ("pulsesrc server=\"%s\" device=streamlet_test.monitor ! "
+                                 "audioconvert ! audioresample ! "
+                                 "audio/x-raw,format=S16LE,channels=1,rate=48000 ! "
+                                 "fakesink name=ears sync=false", sound->server);
+  sound->listener = gst_parse_launch (description, &error);
+  g_assert_no_error (error);
+  sink = gst_bin_get_by_name (GST_BIN (sound->listener), "ears");
+  pad = gst_element_get_static_pad (sink, "sink");
+  gst_object_unref (sink);
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, listen_probe_cb, sound, NULL);
+  g_assert_cmpint (gst_element_set_state (sound->listener, GST_STATE_PLAYING), !=,
+                   GST_STATE_CHANGE_FAILURE);
+  return g_steal_pointer (&sound);
+}
+
 static void
 test_publish_watch (void)
 {
   g_autoptr(SlTestServer) ts = NULL;
   g_autoptr(Edge) publisher = NULL;
   g_autoptr(Edge) watcher = NULL;
+  g_autoptr(SoundServer) sound = NULL;
   g_autoptr(SlTestViewer) plain = NULL;
   g_autoptr(GPtrArray) lines = NULL;
   g_autofree char *class_text = NULL, *student = NULL, *whep = NULL;
@@ -464,8 +711,17 @@ test_publish_watch (void)
   publisher = spawn_publisher (ts, class_text, "60");
   g_assert_true (wait_online (ts, id, TRUE, 20000));
 
-  /* edge watch decodes picture and sound, in sync */
-  watcher = spawn_watcher (ts, class_text, "14");
+  /* edge watch decodes picture and sound, in sync, and plays the sound
+   * (--audio-out) into a sound server of the test's own */
+  sound = sound_server_start ();
+  {
+    const char *args[] = { "watch", "--server", ts->base_url, "--user", "student",
+                           "--class", class_text, "--json", "--duration", "14", "--audio-out",
+                           "--ice-addresses", CLIENT_ICE_ADDRESS, NULL };
+    const char *env[] = { "PULSE_SERVER", sound->server, NULL };
+
+    watcher = edge_spawn_env ("student123", env, args);
+  }
   /* meanwhile a plain webrtcbin WHEP viewer decodes the edge publisher */
   student = sl_test_login (ts, "student", "student123", NULL);
   whep = g_strdup_printf ("/whep/%" G_GINT64_FORMAT, id);
@@ -478,6 +734,12 @@ test_publish_watch (void)
 
   g_assert_cmpint (edge_wait (watcher, 60), ==, 0);
   g_test_message ("edge watch --json:\n%s", watcher->out);
+  /* the test source beeps 100 ms each second and is silent in between:
+   * over 14 s, well over 50 loud and 500 quiet 10 ms blocks were heard */
+  g_test_message ("heard: %d loud and %d quiet 10 ms blocks",
+                  g_atomic_int_get (&sound->loud), g_atomic_int_get (&sound->quiet));
+  g_assert_cmpint (g_atomic_int_get (&sound->loud), >=, 50);
+  g_assert_cmpint (g_atomic_int_get (&sound->quiet), >=, 500);
   lines = json_lines (watcher->out);
   summary = summary_of (lines);
   g_assert_cmpint (json_object_get_int_member (summary, "frames_decoded"), >=, 100);
@@ -505,6 +767,110 @@ test_publish_watch (void)
   g_assert_true (wait_online (ts, id, FALSE, 2000));
   g_test_message ("edge publish:\n%s", publisher->out);
   g_assert_nonnull (strstr (publisher->out, "frames sent"));
+}
+
+/* ---- the screen as the source ------------------------------------------------- */
+
+/* An X server of the test's own (Xvfb): returns its display (":N"). */
+static GSubprocess *
+xvfb_start (char **display)
+{
+  g_autoptr(GSubprocess) xvfb = NULL;
+  g_autoptr(GError) error = NULL;
+  GInputStream *out;
+  char number[32] = "";
+  gsize got = 0;
+
+  /* scripts/test installs it */
+  g_assert_true (g_file_test ("/usr/bin/Xvfb", G_FILE_TEST_IS_EXECUTABLE));
+  /* -displayfd 1: Xvfb picks a free display and writes its number on
+   * stdout once it accepts connections */
+  xvfb = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+                           &error, "/usr/bin/Xvfb", "-displayfd", "1", "-nolisten", "tcp",
+                           "-screen", "0", "1280x720x24", NULL);
+  g_assert_no_error (error);
+  out = g_subprocess_get_stdout_pipe (xvfb);
+  while (got < sizeof number - 1 && strchr (number, '\n') == NULL)
+    {
+      gssize n = g_input_stream_read (out, number + got, 1, NULL, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpint (n, ==, 1);
+      got++;
+    }
+  g_strchomp (number);
+  g_assert_true (g_ascii_isdigit (number[0]));
+  *display = g_strdup_printf (":%s", number);
+  return g_steal_pointer (&xvfb);
+}
+
+static void
+test_screen (void)
+{
+  g_autoptr(SlTestServer) ts = NULL;
+  g_autoptr(GSubprocess) xvfb = NULL;
+  g_autoptr(Edge) publisher = NULL;
+  g_autoptr(Edge) watcher = NULL;
+  g_autoptr(GPtrArray) lines = NULL;
+  g_autofree char *class_text = NULL, *display = NULL;
+  JsonObject *summary;
+  gint64 id;
+
+  if (!need_network ())
+    return;
+  xvfb = xvfb_start (&display);
+  ts = media_server_new (0);
+  id = sl_test_make_class (ts, TRUE, NULL);
+  class_text = g_strdup_printf ("%" G_GINT64_FORMAT, id);
+
+  {
+    const char *args[] = { "publish", "--server", ts->base_url, "--user", "teacher",
+                           "--class", class_text, "--screen", "--no-audio", "--preset", "360p",
+                           "--duration", "30", "--ice-addresses", CLIENT_ICE_ADDRESS, NULL };
+    /* X11 capture (ximagesrc), not the desktop portal */
+    const char *env[] = { "DISPLAY", display, "WAYLAND_DISPLAY", "", "XDG_SESSION_TYPE", "x11",
+                          "STREAMLET_SCREEN_PORTAL", "0", NULL };
+
+    publisher = edge_spawn_env ("teacher123", env, args);
+  }
+  g_assert_true (wait_online (ts, id, TRUE, 20000));
+  watcher = spawn_watcher (ts, class_text, "5");
+  g_assert_cmpint (edge_wait (watcher, 60), ==, 0);
+  lines = json_lines (watcher->out);
+  summary = summary_of (lines);
+  g_test_message ("edge watch of the screen:\n%s", watcher->out);
+  g_assert_cmpint (json_object_get_int_member (summary, "frames_decoded"), >=, 60);
+  /* no sound from the publisher: the server fills in silence, and its HLS
+   * goes on (it used to fail on the missing track) */
+  {
+    g_autofree char *path = g_strdup_printf ("/hls/%" G_GINT64_FORMAT "/index.m3u8", id);
+    g_autoptr(SlTestResponse) playlist = sl_test_request (ts, "GET", path, NULL, NULL);
+
+    g_autofree char *text = NULL;
+
+    g_assert_cmpuint (playlist->status, ==, 200);
+    text = g_strndup (g_bytes_get_data (playlist->body, NULL), g_bytes_get_size (playlist->body));
+    g_assert_nonnull (strstr (text, "seg-"));
+  }
+
+  g_subprocess_send_signal (publisher->process, SIGTERM);
+  g_assert_cmpint (edge_wait (publisher, 20), ==, 0);
+  g_subprocess_send_signal (xvfb, SIGTERM);
+  g_subprocess_wait (xvfb, NULL, NULL);
+
+  /* without an X display (and no portal), a clear error: exit 13 */
+  {
+    const char *args[] = { "publish", "--server", ts->base_url, "--user", "teacher",
+                           "--class", class_text, "--screen", "--no-audio",
+                           "--ice-addresses", CLIENT_ICE_ADDRESS, NULL };
+    const char *env[] = { "DISPLAY", "", "WAYLAND_DISPLAY", "", "STREAMLET_SCREEN_PORTAL", "0",
+                          NULL };
+    g_autoptr(Edge) refused = edge_spawn_env ("teacher123", env, args);
+
+    g_assert_cmpint (edge_wait (refused, 60), ==, 13);
+    g_test_message ("%s", refused->err);
+    g_assert_nonnull (strstr (refused->err, "screen"));
+  }
 }
 
 /* ---- simple-whip-client publishes, edge watches ------------------------------ */
@@ -700,7 +1066,9 @@ main (int    argc,
 
   g_test_add_func ("/edge/options", test_options);
   g_test_add_func ("/edge/errors", test_errors);
+  g_test_add_func ("/edge/missing-plugin", test_missing_plugin);
   g_test_add_func ("/edge/publish-watch", test_publish_watch);
+  g_test_add_func ("/edge/screen", test_screen);
   g_test_add_func ("/edge/simple-whip-client", test_simple_whip_client);
   g_test_add_func ("/edge/server-restart", test_server_restart);
   g_test_add_func ("/edge/token-expiry", test_token_expiry);
