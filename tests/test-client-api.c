@@ -45,6 +45,21 @@ login (SlApiClient  *api,
   return ok;
 }
 
+static gboolean
+resume (SlApiClient  *api,
+        const char   *refresh_token,
+        GError      **error)
+{
+  Wait wait = { FALSE, };
+  gboolean ok;
+
+  sl_api_client_resume_async (api, refresh_token, NULL, wait_cb, &wait);
+  sl_test_wait_for (&wait.done);
+  ok = sl_api_client_resume_finish (api, wait.result, error);
+  g_object_unref (wait.result);
+  return ok;
+}
+
 static SlApiClient *
 signed_in (SlTestServer *ts,
            const char   *username,
@@ -296,6 +311,58 @@ test_login (void)
     g_signal_handlers_disconnect_by_data (api, &out);
   }
   g_clear_object (&api);
+  sl_test_server_free (ts);
+}
+
+/* "stay signed in": a later run resumes the session from the refresh token
+ * it kept; a spent or made-up token is refused and changes nothing */
+static void
+test_resume (void)
+{
+  SlTestServer *ts = sl_test_server_new ("sqlite", NULL);
+  g_autoptr(SlApiClient) first = signed_in (ts, "student", "student123");
+  g_autoptr(SlApiClient) later = NULL;
+  g_autoptr(SlApiClient) stale = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *kept = g_strdup (sl_api_client_get_refresh_token (first));
+  g_autofree char *next = NULL;
+  g_autoptr(JsonObject) profile = NULL;
+
+  g_assert_nonnull (kept);
+  g_clear_object (&first);   /* the app quits without signing out */
+
+  later = sl_api_client_new (ts->base_url, &error);
+  g_assert_no_error (error);
+  g_assert_true (resume (later, kept, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (sl_api_client_get_role (later), ==, "student");
+  g_assert_cmpstr (sl_api_client_get_display_name (later), ==, "Demo student");
+  g_assert_nonnull (sl_api_client_get_access_token (later));
+  next = g_strdup (sl_api_client_get_refresh_token (later));
+  g_assert_cmpstr (next, !=, kept);   /* refresh tokens are single use */
+  profile = request (later, "GET", "/api/profile", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (profile, "user"),
+                                                  "username"), ==, "student");
+
+  /* the spent token, a made-up one and an empty one are refused */
+  stale = sl_api_client_new (ts->base_url, &error);
+  g_assert_no_error (error);
+  for (const char *const *t = (const char *[]) { kept, "not-a-token", "", NULL }; *t != NULL; t++)
+    {
+      g_assert_false (resume (stale, *t, &error));
+      g_assert_error (error, SL_CLIENT_ERROR, SL_CLIENT_ERROR_SIGNED_OUT);
+      g_clear_error (&error);
+      g_assert_null (sl_api_client_get_access_token (stale));
+      g_assert_null (sl_api_client_get_refresh_token (stale));
+    }
+  /* and the live session is untouched by those attempts */
+  g_clear_pointer (&profile, json_object_unref);
+  profile = request (later, "GET", "/api/profile", NULL, &error);
+  g_assert_no_error (error);
+
+  g_clear_object (&later);
+  g_clear_object (&stale);
   sl_test_server_free (ts);
 }
 
@@ -832,6 +899,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/client-api/login", test_login);
+  g_test_add_func ("/client-api/resume", test_resume);
   g_test_add_func ("/client-api/bad-credentials", test_bad_credentials);
   g_test_add_func ("/client-api/unreachable", test_unreachable);
   g_test_add_func ("/client-api/bad-base-url", test_bad_base_url);

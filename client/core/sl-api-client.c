@@ -823,6 +823,64 @@ sl_api_client_login_finish (SlApiClient   *self,
 }
 
 static void
+resume_refreshed_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (_sl_api_client_refresh_finish (SL_API_CLIENT (source), result, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+sl_api_client_resume_async (SlApiClient         *self,
+                            const char          *refresh_token,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (SL_IS_API_CLIENT (self));
+  g_return_if_fail (refresh_token != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sl_api_client_resume_async);
+  if (*refresh_token == '\0')
+    {
+      g_task_return_new_error (task, SL_CLIENT_ERROR, SL_CLIENT_ERROR_SIGNED_OUT,
+                               "no saved session: sign in");
+      return;
+    }
+  /* whatever session there was, this one replaces it */
+  forget_session (self);
+  self->refresh_token = g_strdup (refresh_token);
+  _sl_api_client_refresh_async (self, cancellable, resume_refreshed_cb, g_steal_pointer (&task));
+}
+
+gboolean
+sl_api_client_resume_finish (SlApiClient   *self,
+                             GAsyncResult  *result,
+                             GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == sl_api_client_resume_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+const char *
+sl_api_client_get_refresh_token (SlApiClient *self)
+{
+  g_return_val_if_fail (SL_IS_API_CLIENT (self), NULL);
+  return self->refresh_token;
+}
+
+static void
 logout_sent_cb (GObject      *source,
                 GAsyncResult *result,
                 gpointer      user_data)

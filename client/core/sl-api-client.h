@@ -35,6 +35,19 @@ void         sl_api_client_login_async    (SlApiClient          *self,
 gboolean     sl_api_client_login_finish   (SlApiClient          *self,
                                            GAsyncResult         *result,
                                            GError              **error);
+/* Resumes a session kept from an earlier run ("stay signed in") by
+ * refreshing @refresh_token, which is spent doing so: keep the new one
+ * (sl_api_client_get_refresh_token, after this and after each
+ * "token-refreshed"). A refused token: SL_CLIENT_ERROR_SIGNED_OUT. */
+void         sl_api_client_resume_async   (SlApiClient          *self,
+                                           const char           *refresh_token,
+                                           GCancellable         *cancellable,
+                                           GAsyncReadyCallback   callback,
+                                           gpointer              user_data);
+gboolean     sl_api_client_resume_finish  (SlApiClient          *self,
+                                           GAsyncResult         *result,
+                                           GError              **error);
+const char  *sl_api_client_get_refresh_token (SlApiClient       *self);
 /* Valid after login; NULL/0 before. */
 const char  *sl_api_client_get_access_token (SlApiClient        *self);
 gint64       sl_api_client_get_user_id    (SlApiClient          *self);
