@@ -240,7 +240,16 @@ publisher_pad_added_cb (SlPeer     *peer,
       g_object_set (filter, "caps", au, NULL);
       tee = cm->video_tee;
       gst_bin_add_many (GST_BIN (cm->pipeline), depay, parse, filter, NULL);
-      gst_element_link_many (depay, parse, filter, tee, NULL);
+      /* The depayloader hands over AVC and h264parse makes the byte-stream:
+       * left to make byte-stream itself, rtph264depay (1.22) garbles frames
+       * of several slices (x264's zerolatency ones), and every viewer, the
+       * HLS and the recording got half a picture. */
+      {
+        g_autoptr(GstCaps) avc = gst_caps_from_string ("video/x-h264,stream-format=avc,alignment=au");
+
+        gst_element_link_filtered (depay, parse, avc);
+      }
+      gst_element_link_many (parse, filter, tee, NULL);
       gst_element_sync_state_with_parent (filter);
       gst_element_sync_state_with_parent (parse);
     }
