@@ -6,16 +6,20 @@
 #include "config.h"
 
 #include "sl-publisher.h"
+#include "sl-publisher-private.h"
 #include "sl-client-media-private.h"
+#include "sl-screencast.h"
 
 #include <string.h>
 
+#include <gst/app/gstappsink.h>
 #include <gst/audio/audio.h>
 #include <gst/video/video.h>
 
 #define FRAMERATE 30
 #define CONNECT_TIMEOUT_S 20
 #define AUDIO_RATE 48000
+#define PREVIEW_CAPS "video/x-raw,format=RGBA,width=320,height=180,pixel-aspect-ratio=1/1"
 
 /* The pipeline, per stream:
  *   source → raw caps of the preset → queue → encoder → payloader → webrtcbin
@@ -23,6 +27,14 @@
  * white, and lets its 1 kHz tone through only for the first 100 ms of each
  * second: both from the running time of the buffers, so picture and sound
  * are in sync where they are made. */
+
+/* The preview callback, shared with the streaming thread that calls it
+ * (a GRcBox: it outlives a replacement while a call is in progress). */
+typedef struct {
+  SlPreviewFunc       func;
+  gpointer            data;
+  GDestroyNotify      destroy;
+} Preview;
 
 struct _SlPublisher {
   GObject             parent_instance;
@@ -42,11 +54,15 @@ struct _SlPublisher {
   guint               connect_timeout_id;
   guint               stats_id;
 
+  gboolean            screen_portal;  /* this run shares the screen through the portal */
+  SlScreencast       *screencast;     /* the portal's stream, once the user chose it */
+
   GMutex              lock;           /* guards the counters below (streaming threads) */
   guint64             video_bytes;
   guint64             audio_bytes;
   guint64             frames_sent;
   guint               keyframe_requests;
+  Preview            *preview;        /* nullable */
 
   /* main context only */
   guint64             last_video_bytes;
@@ -242,6 +258,88 @@ encoder_probe_cb (GstPad          *pad,
   return GST_PAD_PROBE_OK;
 }
 
+/* ---- the preview ---------------------------------------------------------- */
+
+static void
+preview_clear (gpointer data)
+{
+  Preview *preview = data;
+
+  if (preview->destroy != NULL)
+    preview->destroy (preview->data);
+}
+
+static gboolean
+has_preview (SlPublisher *self)
+{
+  gboolean has;
+
+  g_mutex_lock (&self->lock);
+  has = self->preview != NULL;
+  g_mutex_unlock (&self->lock);
+  return has;
+}
+
+static GstFlowReturn
+preview_sample_cb (GstAppSink *sink,
+                   gpointer    data)
+{
+  SlPublisher *self = data;
+  g_autoptr(GstSample) sample = gst_app_sink_pull_sample (sink);
+  Preview *preview = NULL;
+
+  if (sample == NULL)
+    return GST_FLOW_EOS;
+  g_mutex_lock (&self->lock);
+  if (self->preview != NULL)
+    preview = g_rc_box_acquire (self->preview);
+  g_mutex_unlock (&self->lock);
+  if (preview != NULL)
+    {
+      preview->func (sample, preview->data);
+      g_rc_box_release_full (preview, preview_clear);
+    }
+  return GST_FLOW_OK;
+}
+
+/* The video branch's appsink, when the description has one. */
+static void
+connect_preview (SlPublisher *self,
+                 GstElement  *bin)
+{
+  g_autoptr(GstElement) sink = gst_bin_get_by_name (GST_BIN (bin), "preview");
+  GstAppSinkCallbacks callbacks = { .new_sample = preview_sample_cb };
+
+  if (sink != NULL)
+    gst_app_sink_set_callbacks (GST_APP_SINK (sink), &callbacks, self, NULL);
+}
+
+void
+sl_publisher_set_preview_func (SlPublisher    *self,
+                               SlPreviewFunc   func,
+                               gpointer        user_data,
+                               GDestroyNotify  destroy)
+{
+  Preview *preview = NULL;
+  Preview *old;
+
+  g_return_if_fail (SL_IS_PUBLISHER (self));
+
+  if (func != NULL)
+    {
+      preview = g_rc_box_new0 (Preview);
+      preview->func = func;
+      preview->data = user_data;
+      preview->destroy = destroy;
+    }
+  g_mutex_lock (&self->lock);
+  old = self->preview;
+  self->preview = preview;
+  g_mutex_unlock (&self->lock);
+  if (old != NULL)
+    g_rc_box_release_full (old, preview_clear);
+}
+
 /* ---- building the pipeline ---------------------------------------------- */
 
 static char *
@@ -308,13 +406,20 @@ check_sources (SlPublisher  *self,
       g_ptr_array_add (elements, (gpointer) "videorate");
       break;
     case SL_VIDEO_SOURCE_SCREEN:
+      if (self->screen_portal)
+        {
+          g_ptr_array_add (elements, (gpointer) "pipewiresrc");
+          g_ptr_array_add (elements, (gpointer) "videorate");
+          break;
+        }
       {
         const char *display = g_getenv ("DISPLAY");
 
         if (display == NULL || *display == '\0')
           {
             g_set_error_literal (error, SL_CLIENT_ERROR, SL_CLIENT_ERROR_MISSING_DEVICE,
-                                 "no screen to capture (DISPLAY is not set)");
+                                 "no screen to capture (DISPLAY is not set, and no desktop "
+                                 "portal offers screen sharing)");
             return FALSE;
           }
         g_ptr_array_add (elements, (gpointer) "ximagesrc");
@@ -332,6 +437,11 @@ check_sources (SlPublisher  *self,
       g_ptr_array_add (elements, (gpointer) "videoscale");
       g_ptr_array_add (elements, (gpointer) "x264enc");
       g_ptr_array_add (elements, (gpointer) "rtph264pay");
+      if (has_preview (self))
+        {
+          g_ptr_array_add (elements, (gpointer) "tee");
+          g_ptr_array_add (elements, (gpointer) "appsink");
+        }
     }
 
   switch (self->options.audio)
@@ -360,9 +470,12 @@ check_sources (SlPublisher  *self,
   return TRUE;
 }
 
+/* The video branch: @camera for the camera, @screencast (nullable: ximagesrc)
+ * for the screen. */
 static char *
-video_description (SlPublisher *self,
-                   const char  *camera)
+video_description (SlPublisher  *self,
+                   const char   *camera,
+                   SlScreencast *screencast)
 {
   SlPreset preset = self->options.preset < G_N_ELEMENTS (presets) ? self->options.preset
                                                                   : SL_PRESET_720P;
@@ -373,6 +486,7 @@ video_description (SlPublisher *self,
                                           FRAMERATE);
   g_autofree char *source = NULL;
   g_autofree char *device = NULL;
+  const char *preview = "";
 
   switch (self->options.video)
     {
@@ -386,11 +500,26 @@ video_description (SlPublisher *self,
       break;
     case SL_VIDEO_SOURCE_SCREEN:
     default:
-      source = g_strdup_printf ("ximagesrc use-damage=false ! videoconvert ! videoscale ! "
-                                "videorate ! %s", raw);
+      if (screencast != NULL)
+        /* the portal's PipeWire stream: frames come when the screen changes,
+         * so the last one is sent again each second and videorate fills in */
+        source = g_strdup_printf ("pipewiresrc fd=%d path=%u do-timestamp=true "
+                                  "keepalive-time=1000 ! videoconvert ! videoscale ! "
+                                  "videorate ! %s", sl_screencast_get_fd (screencast),
+                                  sl_screencast_get_node_id (screencast), raw);
+      else
+        source = g_strdup_printf ("ximagesrc use-damage=false ! videoconvert ! videoscale ! "
+                                  "videorate ! %s", raw);
       break;
     }
-  return g_strdup_printf ("%s ! queue max-size-buffers=3 max-size-bytes=0 max-size-time=0 ! "
+  /* the preview: a tee before the encoder, whose branch drops what it
+   * cannot take at once */
+  if (has_preview (self))
+    preview = " vtee. ! queue leaky=downstream max-size-buffers=1 max-size-bytes=0 "
+              "max-size-time=0 ! videoconvert ! videoscale ! " PREVIEW_CAPS " ! "
+              "appsink name=preview drop=true max-buffers=1 sync=false async=false "
+              "enable-last-sample=false";
+  return g_strdup_printf ("%s ! %squeue max-size-buffers=3 max-size-bytes=0 max-size-time=0 ! "
                           "x264enc name=venc tune=zerolatency speed-preset=ultrafast "
                           "key-int-max=%u bitrate=%u aud=false ! "
                           "video/x-h264,profile=constrained-baseline,stream-format=byte-stream ! "
@@ -399,8 +528,9 @@ video_description (SlPublisher *self,
                            * multi-slice keyframe makes receivers cut it in two */
                           "rtph264pay name=vpay config-interval=0 pt=96 aggregate-mode=zero-latency ! "
                           "capsfilter caps=\"application/x-rtp,media=video,encoding-name=H264,"
-                          "payload=96,clock-rate=90000\"",
-                          source, FRAMERATE * interval, presets[preset].kbps);
+                          "payload=96,clock-rate=90000\"%s",
+                          source, preview[0] != '\0' ? "tee name=vtee ! " : "",
+                          FRAMERATE * interval, presets[preset].kbps, preview);
 }
 
 static char *
@@ -694,7 +824,7 @@ build (SlPublisher  *self,
 
   if (self->options.video != SL_VIDEO_SOURCE_NONE)
     {
-      g_autofree char *description = video_description (self, camera);
+      g_autofree char *description = video_description (self, camera, self->screencast);
 
       if ((bin = add_branch (self, description, error)) == NULL)
         return FALSE;
@@ -704,6 +834,7 @@ build (SlPublisher  *self,
                      GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
                      encoder_probe_cb, self);
       add_pad_probe (bin, "vpay", "src", GST_PAD_PROBE_TYPE_BUFFER, count_video_probe_cb, self);
+      connect_preview (self, bin);
     }
   if (self->options.audio != SL_AUDIO_SOURCE_NONE)
     {
@@ -732,6 +863,125 @@ cancel_cb (GCancellable *cancellable,
   g_cancellable_cancel (ours);
 }
 
+/* ---- the screen through the desktop portal ------------------------------- */
+
+gboolean
+_sl_publisher_screen_uses_portal (const char *const *envp,
+                                  gboolean           in_flatpak,
+                                  gboolean         (*portal_available) (void))
+{
+  const char *force = g_environ_getenv ((char **) envp, "STREAMLET_SCREEN_PORTAL");
+  const char *display = g_environ_getenv ((char **) envp, "DISPLAY");
+  const char *wayland = g_environ_getenv ((char **) envp, "WAYLAND_DISPLAY");
+  const char *session = g_environ_getenv ((char **) envp, "XDG_SESSION_TYPE");
+
+  if (g_strcmp0 (force, "1") == 0)
+    return TRUE;
+  if (g_strcmp0 (force, "0") == 0)
+    return FALSE;
+  /* ximagesrc needs an X server, and under Wayland (XWayland) or in a
+   * Flatpak it sees some windows at best */
+  if (display == NULL || *display == '\0' || (wayland != NULL && *wayland != '\0') ||
+      g_strcmp0 (session, "wayland") == 0 || in_flatpak)
+    return portal_available ();
+  return FALSE;
+}
+
+static gboolean
+screen_uses_portal (void)
+{
+  g_auto(GStrv) envp = g_get_environ ();
+
+  return _sl_publisher_screen_uses_portal ((const char *const *) envp,
+                                           g_file_test ("/.flatpak-info", G_FILE_TEST_EXISTS),
+                                           sl_screencast_portal_available);
+}
+
+char *
+_sl_publisher_describe_video (SlPublisher  *self,
+                              const char   *camera,
+                              SlScreencast *screencast)
+{
+  g_return_val_if_fail (SL_IS_PUBLISHER (self), NULL);
+  g_return_val_if_fail (screencast == NULL || SL_IS_SCREENCAST (screencast), NULL);
+
+  return video_description (self, camera, screencast);
+}
+
+static void
+drop_screencast (SlPublisher *self)
+{
+  if (self->screencast == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (self->screencast, self);
+  sl_screencast_close (self->screencast);
+  g_clear_object (&self->screencast);
+}
+
+static void
+screencast_closed_cb (SlScreencast *screencast,
+                      SlPublisher  *self)
+{
+  if (self->state == SL_MEDIA_CONNECTING || self->state == SL_MEDIA_CONNECTED)
+    fail (self, g_error_new_literal (SL_CLIENT_ERROR, SL_CLIENT_ERROR_MISSING_DEVICE,
+                                     "screen sharing was stopped from the desktop"));
+}
+
+static void publish (SlPublisher *self);
+
+static void
+screencast_started_cb (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(SlPublisher) self = user_data;
+  g_autoptr(SlScreencast) screencast = NULL;
+  GError *error = NULL;
+
+  screencast = sl_screencast_start_finish (result, &error);
+  /* After sl_publisher_stop() there is no start task; after a stop and a
+   * new start, this is the old run's answer: cancelled, while the new
+   * run's cancellable is not. */
+  if (self->start_task == NULL ||
+      (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+       (self->cancellable == NULL || !g_cancellable_is_cancelled (self->cancellable))))
+    {
+      g_clear_error (&error);
+      return;
+    }
+  if (screencast == NULL)
+    {
+      fail (self, error);
+      return;
+    }
+  g_debug ("class %" G_GINT64_FORMAT ": sharing PipeWire node %u", self->class_id,
+           sl_screencast_get_node_id (screencast));
+  self->screencast = g_steal_pointer (&screencast);
+  g_signal_connect_object (self->screencast, "closed", G_CALLBACK (screencast_closed_cb), self, 0);
+  publish (self);
+}
+
+/* ---- starting ------------------------------------------------------------- */
+
+/* Builds the pipeline and offers it by WHIP. */
+static void
+publish (SlPublisher *self)
+{
+  g_autofree char *path = NULL;
+  GError *error = NULL;
+
+  if (!build (self, &error))
+    {
+      fail (self, error);
+      return;
+    }
+  self->link = _sl_media_link_new (self->api, self->peer);
+  path = g_strdup_printf ("/whip/%" G_GINT64_FORMAT, self->class_id);
+  self->connect_timeout_id = g_timeout_add_seconds (CONNECT_TIMEOUT_S, connect_timeout_cb, self);
+  _sl_media_link_negotiate_async (self->link, path, NULL, self->cancellable, negotiated_cb,
+                                  g_object_ref (self));
+}
+
 void
 sl_publisher_start_async (SlPublisher         *self,
                           GCancellable        *cancellable,
@@ -739,7 +989,6 @@ sl_publisher_start_async (SlPublisher         *self,
                           gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autofree char *path = NULL;
   GError *error = NULL;
 
   g_return_if_fail (SL_IS_PUBLISHER (self));
@@ -766,16 +1015,28 @@ sl_publisher_start_async (SlPublisher         *self,
     g_cancellable_connect (cancellable, G_CALLBACK (cancel_cb),
                            g_object_ref (self->cancellable), g_object_unref);
 
-  if (!build (self, &error))
+  /* a screen shared for an earlier run gave its PipeWire connection to
+   * that run's pipeline: ask the portal again */
+  drop_screencast (self);
+  self->screen_portal = self->options.video == SL_VIDEO_SOURCE_SCREEN && screen_uses_portal ();
+  if (self->screen_portal)
     {
-      fail (self, error);
+      g_autoptr(GPtrArray) elements = g_ptr_array_new ();
+      g_autofree char *camera = NULL;
+
+      /* the plugins first: no dialog for a screen we could not capture */
+      if (!check_sources (self, &camera, elements, &error) ||
+          !_sl_client_check_elements ((const char *const *) elements->pdata, &error))
+        {
+          fail (self, error);
+          return;
+        }
+      g_debug ("class %" G_GINT64_FORMAT ": asking the desktop portal for the screen",
+               self->class_id);
+      sl_screencast_start_async (self->cancellable, screencast_started_cb, g_object_ref (self));
       return;
     }
-  self->link = _sl_media_link_new (self->api, self->peer);
-  path = g_strdup_printf ("/whip/%" G_GINT64_FORMAT, self->class_id);
-  self->connect_timeout_id = g_timeout_add_seconds (CONNECT_TIMEOUT_S, connect_timeout_cb, self);
-  _sl_media_link_negotiate_async (self->link, path, NULL, self->cancellable, negotiated_cb,
-                                  g_object_ref (self));
+  publish (self);
 }
 
 gboolean
@@ -798,6 +1059,7 @@ sl_publisher_stop (SlPublisher *self)
 
   task = g_steal_pointer (&self->start_task);
   teardown (self);
+  drop_screencast (self);
   if (self->state != SL_MEDIA_IDLE)
     set_state (self, SL_MEDIA_STOPPED);
   if (task != NULL)
@@ -846,6 +1108,8 @@ sl_publisher_dispose (GObject *object)
   if (self->start_task != NULL)
     sl_publisher_stop (self);
   teardown (self);
+  drop_screencast (self);
+  sl_publisher_set_preview_func (self, NULL, NULL, NULL);
   g_clear_object (&self->api);
   G_OBJECT_CLASS (sl_publisher_parent_class)->dispose (object);
 }

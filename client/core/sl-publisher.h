@@ -3,6 +3,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include <gst/gst.h>
+
 #include "sl-api-client.h"
 #include "sl-client-media.h"
 
@@ -12,7 +14,10 @@ typedef enum {
   SL_VIDEO_SOURCE_NONE,
   SL_VIDEO_SOURCE_TEST,      /* a moving picture with a white flash each second */
   SL_VIDEO_SOURCE_CAMERA,    /* v4l2src; video_device or the first camera */
-  SL_VIDEO_SOURCE_SCREEN,    /* ximagesrc (the desktop portal where available) */
+  SL_VIDEO_SOURCE_SCREEN,    /* the desktop portal (pipewiresrc) under Wayland, in a Flatpak or
+                              * without DISPLAY, when a portal is there; ximagesrc
+                              * otherwise. STREAMLET_SCREEN_PORTAL=1 or 0 forces
+                              * one or the other */
 } SlVideoSource;
 
 typedef enum {
@@ -64,6 +69,22 @@ void           sl_publisher_stop         (SlPublisher          *self);
 SlMediaState   sl_publisher_get_state    (SlPublisher          *self);
 void           sl_publisher_get_stats    (SlPublisher          *self,
                                           SlMediaStats         *stats);
+
+/* Called on a streaming thread with each frame about to be encoded,
+ * downscaled to 320x180 RGBA (video/x-raw; the sample's caps say so),
+ * for a preview of what is sent; late frames are dropped, never the
+ * encoder's. The sample is only borrowed. */
+typedef void (*SlPreviewFunc) (GstSample *sample,
+                               gpointer   user_data);
+
+/* The preview tap is built at start when a func is set (set it before
+ * sl_publisher_start_async); the func may be replaced or cleared (NULL)
+ * at any time, and @destroy runs once no call is in progress any more.
+ * No video source: no frames. */
+void           sl_publisher_set_preview_func (SlPublisher      *self,
+                                              SlPreviewFunc     func,
+                                              gpointer          user_data,
+                                              GDestroyNotify    destroy);
 
 /* Signals:
  *   "state-changed" (SlMediaState)

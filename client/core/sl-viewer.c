@@ -86,6 +86,10 @@ struct _SlViewer {
   GstClockTime       window_start;
   int                audio_rate;
   int                audio_channels;
+  /* what the speakers get (audio_out) */
+  double             volume;
+  gboolean           muted;
+  GstElement        *volume_element;  /* this session's, once its audio arrived */
 
   /* main context only */
   guint64            last_video_bytes;
@@ -401,7 +405,7 @@ peer_pad_added_cb (SlPeer   *peer,
     description = self->options.audio_out
       ? "queue max-size-buffers=0 max-size-bytes=0 max-size-time=500000000 ! rtpopusdepay ! "
         "opusdec ! audioconvert ! audioresample ! audio/x-raw,format=S16LE ! "
-        "autoaudiosink name=sink"
+        "volume name=volume ! autoaudiosink name=sink"
       : "queue max-size-buffers=0 max-size-bytes=0 max-size-time=500000000 ! rtpopusdepay ! "
         "opusdec ! audioconvert ! audioresample ! audio/x-raw,format=S16LE ! "
         "fakesink name=sink sync=true";
@@ -439,6 +443,16 @@ peer_pad_added_cb (SlPeer   *peer,
       sink_pad = gst_element_get_static_pad (sink, "sink");
       if (sink_pad != NULL)
         gst_pad_add_probe (sink_pad, GST_PAD_PROBE_TYPE_BUFFER, audio_probe_cb, self, NULL);
+      if (self->options.audio_out)
+        {
+          GstElement *volume = gst_bin_get_by_name (GST_BIN (bin), "volume");
+
+          g_mutex_lock (&self->lock);
+          g_object_set (volume, "volume", self->volume, "mute", self->muted, NULL);
+          g_clear_object (&self->volume_element);
+          self->volume_element = volume;
+          g_mutex_unlock (&self->lock);
+        }
     }
 
   g_object_set_data (G_OBJECT (pad), "sl-video", GINT_TO_POINTER (video));
@@ -530,6 +544,7 @@ end_session (SlViewer *self)
   self->audio_rate = 0;
   /* running times start again with the next pipeline */
   self->n_flashes = self->n_beeps = 0;
+  g_clear_object (&self->volume_element);
   g_mutex_unlock (&self->lock);
 }
 
@@ -880,7 +895,7 @@ sl_viewer_start_async (SlViewer            *self,
     }
   if (self->options.decode && self->options.audio_out)
     {
-      static const char *const out[] = { "autoaudiosink", NULL };
+      static const char *const out[] = { "volume", "autoaudiosink", NULL };
 
       if (!_sl_client_check_elements (out, &error))
         {
@@ -1041,6 +1056,21 @@ sl_viewer_set_frame_func (SlViewer          *self,
     old_destroy (old_data);
 }
 
+void
+sl_viewer_set_volume (SlViewer *self,
+                      double    volume,
+                      gboolean  muted)
+{
+  g_return_if_fail (SL_IS_VIEWER (self));
+
+  g_mutex_lock (&self->lock);
+  self->volume = CLAMP (volume, 0.0, 1.0);
+  self->muted = muted;
+  if (self->volume_element != NULL)
+    g_object_set (self->volume_element, "volume", self->volume, "mute", self->muted, NULL);
+  g_mutex_unlock (&self->lock);
+}
+
 /* ---- the object ------------------------------------------------------------- */
 
 static void
@@ -1091,6 +1121,7 @@ sl_viewer_init (SlViewer *self)
   self->state = SL_MEDIA_IDLE;
   self->quiet_since = GST_CLOCK_TIME_NONE;
   self->backoff_s = RETRY_FIRST_S;
+  self->volume = 1.0;
 }
 
 SlViewer *

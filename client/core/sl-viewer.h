@@ -48,6 +48,11 @@ void           sl_viewer_stop           (SlViewer               *self);
 SlMediaState   sl_viewer_get_state      (SlViewer               *self);
 void           sl_viewer_get_stats      (SlViewer               *self,
                                          SlMediaStats           *stats);
+/* The speakers' volume (0–1, clamped) and mute (audio_out only); kept
+ * for the streams of later reconnections too. Default: 1, not muted. */
+void           sl_viewer_set_volume     (SlViewer               *self,
+                                         double                  volume,
+                                         gboolean                muted);
 /* Audio/video offset of the test source's beep against its flash, as
  * decoded (positive: audio late), median of the last 10; FALSE until
  * three were seen. For tests and `streamlet-edge watch --json`. */

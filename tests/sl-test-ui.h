@@ -1,0 +1,52 @@
+/* sl-test-ui.h: fixtures for the desktop app's tests (under Xvfb, which
+ * scripts/test starts): signed-in sessions against the test server,
+ * windows, waiting, and screenshots kept as test artefacts
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <adwaita.h>
+
+#include "sl-session.h"
+#include "sl-test-server.h"
+
+G_BEGIN_DECLS
+
+/* g_test_init, then GTK and libadwaita; aborts with a clear message when
+ * there is no X display (DISPLAY unset: scripts/test starts Xvfb) or no
+ * session bus (meson runs the UI tests under dbus-run-session: the app
+ * registers on it). */
+void        sl_test_ui_init        (int          *argc,
+                                    char       ***argv);
+/* The app's settings on an in-memory backend (fresh each call). */
+GSettings  *sl_test_ui_settings    (void);
+/* A session signed in to @ts as @username (kept session in a temp file). */
+SlSession  *sl_test_ui_session     (SlTestServer *ts,
+                                    const char   *username,
+                                    const char   *password);
+/* @child in a new window of @width × @height, presented. */
+GtkWindow  *sl_test_ui_window      (GtkWidget    *child,
+                                    int           width,
+                                    int           height);
+/* Iterates the main context until @done (@data) is TRUE, at most
+ * @timeout_ms; returns whether it became TRUE. */
+gboolean    sl_test_ui_wait_until  (gboolean    (*done) (gpointer data),
+                                    gpointer      data,
+                                    guint         timeout_ms);
+/* Iterates the main context for @ms. */
+void        sl_test_ui_run_for     (guint         ms);
+/* Renders @widget as it is shown now; saves it as
+ * $G_TEST_BUILDDIR/screenshots/@name.png (the test artefacts) and returns
+ * the picture. */
+GdkTexture *sl_test_ui_screenshot  (GtkWidget    *widget,
+                                    const char   *name);
+/* The share of pixels (0–1) that differ by more than a little between two
+ * pictures of the same size. */
+double      sl_test_ui_difference  (GdkTexture   *a,
+                                    GdkTexture   *b);
+/* The first descendant of @root (depth first, @root included) of @type
+ * whose label/title/text contains @text (NULL: any), or NULL. */
+GtkWidget  *sl_test_ui_find        (GtkWidget    *root,
+                                    GType         type,
+                                    const char   *text);
+
+G_END_DECLS
