@@ -358,7 +358,7 @@ test_sections (void)
 
   algebra = schedule (ts, teacher, "Algebra 101", 10);
   chemistry = schedule (ts, teacher, "Organic Chemistry", 180);
-  history = schedule (ts, teacher, "Medieval History", 60 * 26);
+  history = schedule (ts, teacher, "Medieval History", 60 * 24);
   g_assert_cmpint (history, >, chemistry);
 
   session = sl_test_ui_session (ts, "student", "student123");

@@ -687,6 +687,7 @@ edge_watch (SlTestServer *ts,
           summary = json_object_ref (json_node_get_object (root));
         }
     }
+  g_test_message ("streamlet-edge watch --json:\n%s", edge.out);
   g_clear_object (&edge.process);
   g_free (edge.out);
   g_free (edge.err);
@@ -831,7 +832,17 @@ test_go_live (void)
   g_assert_true (wait_online (ts, id, TRUE, 30000));
   klass = get_class (ts, teacher, id);
   g_assert_cmpstr (json_object_get_string_member (klass, "state"), ==, "live");
-  summary = edge_watch (ts, id, 5);
+  {
+    /* the preview now shows what the encoder gets (the publisher's tap) */
+    SlVideoPaintable *paintable = SL_VIDEO_PAINTABLE (gtk_picture_get_paintable (GTK_PICTURE (picture)));
+    guint64 shown = sl_video_paintable_get_frames_shown (paintable);
+
+    sl_test_ui_run_for (1000);
+    g_test_message ("preview while live: %" G_GUINT64_FORMAT " frames in 1 s",
+                    sl_video_paintable_get_frames_shown (paintable) - shown);
+    g_assert_cmpuint (sl_video_paintable_get_frames_shown (paintable), >, shown + 5);
+  }
+  summary = edge_watch (ts, id, 8);
   g_test_message ("edge watch decoded %" G_GINT64_FORMAT " frames",
                   json_object_get_int_member (summary, "frames_decoded"));
   g_assert_cmpint (json_object_get_int_member (summary, "frames_decoded"), >=, 30);

@@ -386,6 +386,22 @@ set_class (SlGoLiveView *self,
   update_controls (self);
 }
 
+/* Every row, not the placeholder (GTK 4.8 has no remove_all). */
+static void
+clear_list (GtkListBox *list)
+{
+  GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (list));
+
+  while (child != NULL)
+    {
+      GtkWidget *next = gtk_widget_get_next_sibling (child);
+
+      if (GTK_IS_LIST_BOX_ROW (child))
+        gtk_list_box_remove (list, child);
+      child = next;
+    }
+}
+
 static void
 update_people (SlGoLiveView *self,
                JsonObject   *message)
@@ -394,11 +410,8 @@ update_people (SlGoLiveView *self,
                      ? json_object_get_array_member (message, "users") : NULL;
   gint64 me = sl_session_get_user_id (self->session);
   g_autofree char *count = NULL;
-  GtkWidget *child;
 
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->viewers_list))) != NULL &&
-         GTK_IS_LIST_BOX_ROW (child))
-    gtk_list_box_remove (self->viewers_list, child);
+  clear_list (self->viewers_list);
 
   if (users != NULL)
     {
@@ -451,11 +464,7 @@ static void
 update_hands (SlGoLiveView *self,
               JsonArray    *queue)
 {
-  GtkWidget *child;
-
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->hands_list))) != NULL &&
-         GTK_IS_LIST_BOX_ROW (child))
-    gtk_list_box_remove (self->hands_list, child);
+  clear_list (self->hands_list);
 
   for (guint i = 0; queue != NULL && i < json_array_get_length (queue); i++)
     {
