@@ -112,6 +112,8 @@ send_object (SlHubClient *client,
 {
   g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), object);
 
+  /* the node took a reference of its own; this one was given to us */
+  json_object_unref (object);
   send_node (client, node);
 }
 

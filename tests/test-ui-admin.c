@@ -26,7 +26,31 @@ typedef struct {
   SlSession    *session;
   GtkWindow    *window;
   SlAdminPage  *page;
+  /* weak: what the test made must be gone after it */
+  GObject      *gone[8];
+  guint         n_gone;
 } Fixture;
+
+static void
+must_go (Fixture *f,
+         gpointer object)
+{
+  g_assert_cmpuint (f->n_gone, <, G_N_ELEMENTS (f->gone));
+  f->gone[f->n_gone] = object;
+  g_object_add_weak_pointer (object, (gpointer *) &f->gone[f->n_gone]);
+  f->n_gone++;
+}
+
+static gboolean
+all_gone_cb (gpointer data)
+{
+  Fixture *f = data;
+
+  for (guint i = 0; i < f->n_gone; i++)
+    if (f->gone[i] != NULL)
+      return FALSE;
+  return TRUE;
+}
 
 static void
 fixture_setup (Fixture       *f,
@@ -47,7 +71,12 @@ fixture_teardown (Fixture       *f,
   if (f->session != NULL)
     sl_session_sign_out (f->session);
   g_clear_object (&f->session);
-  sl_test_ui_run_for (100);
+  /* every widget and the session were finalized: nothing of ours leaks */
+  if (!sl_test_ui_wait_until (all_gone_cb, f, 5000))
+    for (guint i = 0; i < f->n_gone; i++)
+      if (f->gone[i] != NULL)
+        g_error ("a %s outlived its test (%u references)", G_OBJECT_TYPE_NAME (f->gone[i]),
+                 f->gone[i]->ref_count);
   sl_test_server_free (f->ts);
 }
 
@@ -176,6 +205,10 @@ show_admin_page (Fixture *f,
   f->session = sl_test_ui_session (f->ts, "admin", "admin123");
   f->page = g_object_new (SL_TYPE_ADMIN_PAGE, NULL);
   f->window = sl_test_ui_window (GTK_WIDGET (f->page), width, height);
+  must_go (f, f->session);
+  must_go (f, f->page);
+  must_go (f, f->window);
+  must_go (f, sl_test_ui_find (GTK_WIDGET (f->page), SL_TYPE_VIEWERS_CHART, NULL));
   sl_admin_page_set_session (f->page, f->session);
 }
 
@@ -707,13 +740,31 @@ api_user_is_cb (gpointer data)
   return json_object_get_boolean_member (user, wait->member) == wait->boolean;
 }
 
+/* A label on screen showing @text (as read, markup left out). */
+static GtkWidget *
+find_shown_label (GtkWidget  *root,
+                  const char *text)
+{
+  if (GTK_IS_LABEL (root) && gtk_widget_get_mapped (root) &&
+      strstr (gtk_label_get_text (GTK_LABEL (root)), text) != NULL)
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_shown_label (child, text);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
 static gboolean
 label_shown_cb (gpointer data)
 {
   gpointer *args = data;
-  GtkWidget *label = sl_test_ui_find (args[0], GTK_TYPE_LABEL, args[1]);
 
-  return label != NULL && gtk_widget_get_mapped (label);
+  return find_shown_label (args[0], args[1]) != NULL;
 }
 
 static gboolean
@@ -800,6 +851,7 @@ test_users (Fixture       *f,
   sl_test_ui_run_for (200);
   editor = find_editor ();
   g_assert_nonnull (editor);
+  must_go (f, editor);
   editor_submit_expect (f->ts, editor, "Enter a user name");
   fill (GTK_WIDGET (editor), ADW_TYPE_ENTRY_ROW, "User Name", "new bie");
   fill (GTK_WIDGET (editor), ADW_TYPE_PASSWORD_ENTRY_ROW, "Password", "newbie-pass-1");
@@ -851,6 +903,7 @@ test_users (Fixture       *f,
   gtk_switch_set_active (enabled, FALSE);
   g_assert_true (sl_test_ui_wait_until (dialog_shown_cb, NULL, WAIT_MS));
   dialog = find_message_dialog ();
+  must_go (f, dialog);
   g_assert_nonnull (strstr (adw_message_dialog_get_heading (dialog), "Demo student"));
   g_clear_object (&shot);
   shot = screenshot (GTK_WIDGET (dialog), "admin-disable-confirm");
@@ -969,6 +1022,8 @@ test_profile (Fixture       *f,
   dialog = GTK_WIDGET (sl_profile_dialog_new (f->session));
   gtk_window_present (GTK_WINDOW (dialog));
   f->window = GTK_WINDOW (dialog);
+  must_go (f, f->session);
+  must_go (f, dialog);
 
   name_row = find_row (dialog, ADW_TYPE_ENTRY_ROW, "Display Name");
   g_assert_nonnull (name_row);
@@ -987,15 +1042,15 @@ test_profile (Fixture       *f,
   g_assert_cmpstr (name, ==, "Demo student");
 
   /* a new one reaches the server */
-  gtk_editable_set_text (GTK_EDITABLE (name_row), "  Ana Student ");
+  gtk_editable_set_text (GTK_EDITABLE (name_row), "  Ana & <Student> ");
   g_signal_emit_by_name (name_row, "apply");
   {
-    NameWait wait = { f->ts, token, "Ana Student" };
+    NameWait wait = { f->ts, token, "Ana & <Student>" };
 
     g_assert_true (sl_test_ui_wait_until (api_name_is_cb, &wait, WAIT_MS));
   }
-  g_assert_true (wait_label (dialog, "Your display name is now “Ana Student”"));
-  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (name_row)), ==, "Ana Student");
+  g_assert_true (wait_label (dialog, "Your display name is now “Ana & <Student>”"));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (name_row)), ==, "Ana & <Student>");
   sl_test_ui_run_for (200);
   shot = screenshot (dialog, "profile");
 

@@ -90,11 +90,13 @@ toasts (SlAdminPage *self)
   return ADW_TOAST_OVERLAY (adw_bin_get_child (ADW_BIN (self)));
 }
 
+/* Toast titles are markup: names typed by people are escaped. */
 static void
 toast (SlAdminPage *self,
        const char  *text)
 {
-  AdwToast *t = adw_toast_new (text);
+  g_autofree char *escaped = g_markup_escape_text (text, -1);
+  AdwToast *t = adw_toast_new (escaped);
 
   adw_toast_set_timeout (t, 5);
   adw_toast_overlay_add_toast (toasts (self), t);
@@ -105,7 +107,8 @@ static void
 toast_error (SlAdminPage *self,
              const char  *text)
 {
-  AdwToast *t = adw_toast_new (text);
+  g_autofree char *escaped = g_markup_escape_text (text, -1);
+  AdwToast *t = adw_toast_new (escaped);
 
   adw_toast_set_timeout (t, 8);
   adw_toast_set_priority (t, ADW_TOAST_PRIORITY_HIGH);

@@ -751,7 +751,8 @@ class_read_cb (GObject      *source,
         set_gerror (self, error);
       return;
     }
-  if (json_object_has_member (answer, "class"))
+  if (json_object_has_member (answer, "class") &&
+      JSON_NODE_HOLDS_OBJECT (json_object_get_member (answer, "class")))
     set_class (self, json_object_get_object_member (answer, "class"));
 }
 
@@ -914,7 +915,8 @@ class_ended_cb (GObject      *source,
       update_controls (self);
       return;
     }
-  if (json_object_has_member (answer, "class"))
+  if (json_object_has_member (answer, "class") &&
+      JSON_NODE_HOLDS_OBJECT (json_object_get_member (answer, "class")))
     set_class (self, json_object_get_object_member (answer, "class"));
   stop_local_preview (self);
   set_preview_status (self, _("The class has ended"));

@@ -52,11 +52,13 @@ show_message (GtkLabel   *label,
   gtk_widget_set_visible (GTK_WIDGET (label), text != NULL && *text != '\0');
 }
 
+/* Toast titles are markup: the display name typed is escaped. */
 static void
 toast (SlProfileDialog *self,
        const char      *text)
 {
-  AdwToast *t = adw_toast_new (text);
+  g_autofree char *escaped = g_markup_escape_text (text, -1);
+  AdwToast *t = adw_toast_new (escaped);
 
   adw_toast_set_timeout (t, 5);
   adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), t);

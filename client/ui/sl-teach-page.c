@@ -187,7 +187,9 @@ class_subtitle (SlTeachPage *self,
     g_string_append_printf (text, " · %s", _("Public"));
   if (owner_id (klass) != sl_session_get_user_id (self->session))
     {
-      JsonObject *owner = json_object_get_object_member (klass, "owner");
+      JsonNode *owner_node = json_object_get_member (klass, "owner");
+      JsonObject *owner = owner_node != NULL && JSON_NODE_HOLDS_OBJECT (owner_node)
+                            ? json_node_get_object (owner_node) : NULL;
       const char *name = owner != NULL
                          ? json_object_get_string_member_with_default (owner, "display_name", "")
                          : "";
@@ -619,7 +621,8 @@ cancelled_cb (GObject      *source,
       show_error (self, error);
       return;
     }
-  if (json_object_has_member (answer, "class"))
+  if (json_object_has_member (answer, "class") &&
+      JSON_NODE_HOLDS_OBJECT (json_object_get_member (answer, "class")))
     upsert_class (self, json_object_get_object_member (answer, "class"));
 }
 
