@@ -11,7 +11,9 @@
 #include "sl-test-ui.h"
 #include "sl-window.h"
 
+#include <glib/gi18n.h>
 #include <glib/gstdio.h>
+#include <locale.h>
 #include <sys/stat.h>
 
 typedef struct _Fixture Fixture;
@@ -24,6 +26,8 @@ struct _Fixture {
   char          *kept;
   Body           body;
   gboolean       server_from_command_line;
+  const char    *body_data;
+  const char    *shot_name;
 };
 
 static void
@@ -406,6 +410,63 @@ test_reconnect_banner (Fixture       *f,
 }
 
 static void
+translated_body (Fixture *f)
+{
+  const char *expected = f->body_data;
+  GtkWidget *user_row = sl_test_ui_find (GTK_WIDGET (f->window), ADW_TYPE_ENTRY_ROW, expected);
+  GtkWidget *password_row = sl_test_ui_find (GTK_WIDGET (f->window), ADW_TYPE_PASSWORD_ENTRY_ROW,
+                                             NULL);
+
+  /* the form's labels and the error sentences */
+  g_assert_nonnull (user_row);
+  gtk_editable_set_text (GTK_EDITABLE (user_row), "student");
+  gtk_editable_set_text (GTK_EDITABLE (password_row), "wrong");
+  g_assert_true (gtk_widget_activate_action (password_row, "sign-in.submit", NULL));
+  g_assert_true (sl_test_ui_wait_until (has_message_cb, f->window, 10000));
+  g_test_message ("%s", message (f->window));
+  g_assert_null (strstr (message (f->window), "do not match"));
+  g_object_unref (sl_test_ui_screenshot (GTK_WIDGET (f->window), f->shot_name));
+}
+
+extern int _nl_msg_cat_cntr;   /* glibc */
+
+/* The app in Spanish and German, from the catalogues the build makes
+ * (po/, LINGUAS); the last test case, as it changes the process's locale. */
+static void
+test_translations (Fixture       *f,
+                   gconstpointer  data)
+{
+  const char *builddir = g_getenv ("G_TEST_BUILDDIR");
+  g_autofree char *po = g_build_filename (builddir != NULL ? builddir : ".", "..", "po", NULL);
+  static const struct {
+    const char *language;
+    const char *user_name;   /* the "User Name" row's title */
+    const char *shot;
+  } languages[] = {
+    { "es", "Nombre de usuario", "sign-in-es" },
+    { "de", "Benutzername", "sign-in-de" },
+  };
+
+  g_assert_true (g_file_test (po, G_FILE_TEST_IS_DIR));
+  bindtextdomain (GETTEXT_PACKAGE, po);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+  g_assert_nonnull (setlocale (LC_ALL, "C.UTF-8"));
+  for (guint i = 0; i < G_N_ELEMENTS (languages); i++)
+    {
+      g_setenv ("LANGUAGE", languages[i].language, TRUE);
+      /* glibc's gettext looks again only when told the catalogues changed */
+      _nl_msg_cat_cntr++;
+      g_test_message ("%s: %s", languages[i].language, _("User Name"));
+      g_assert_cmpstr (_("User Name"), ==, languages[i].user_name);
+      f->body_data = languages[i].user_name;
+      f->shot_name = languages[i].shot;
+      run_app (f, translated_body);
+    }
+  g_unsetenv ("LANGUAGE");
+}
+
+static void
 not_reached_body (Fixture *f)
 {
   g_assert_not_reached ();
@@ -437,5 +498,6 @@ main (int    argc,
   g_test_add ("/app/reconnect-banner", Fixture, NULL, fixture_setup, test_reconnect_banner, fixture_teardown);
   g_test_add ("/app/command-line", Fixture, NULL, fixture_setup, test_command_line, fixture_teardown);
   g_test_add ("/app/stay-signed-in", Fixture, NULL, fixture_setup, test_stay_signed_in, fixture_teardown);
+  g_test_add ("/app/translations", Fixture, NULL, fixture_setup, test_translations, fixture_teardown);
   return g_test_run ();
 }

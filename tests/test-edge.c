@@ -12,6 +12,7 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -19,6 +20,15 @@
 #define EXIT_USAGE 64
 
 static gboolean have_network;
+
+/* For the servers a test starts (Xvfb, PulseAudio): they go when the test
+ * program does, even when an assertion ends it. */
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
 static char *network_problem;
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SlTestServer, sl_test_server_free)
@@ -660,6 +670,7 @@ sound_server_start (void)
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
                                         G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   for (const char *const *v = (const char *[]) { "HOME", "XDG_RUNTIME_DIR", "PULSE_RUNTIME_PATH",
                                                  "PULSE_STATE_PATH", NULL }; *v != NULL; v++)
     g_subprocess_launcher_setenv (launcher, *v, sound->dir, TRUE);
@@ -771,37 +782,63 @@ test_publish_watch (void)
 
 /* ---- the screen as the source ------------------------------------------------- */
 
-/* An X server of the test's own (Xvfb): returns its display (":N"). */
+/* The X display to capture: scripts/test's Xvfb ($DISPLAY), or else an Xvfb
+ * of the test's own, returned (NULL when the display is not ours).
+ *
+ * A second Xvfb must not look for a free display itself (-displayfd): run
+ * in this test's network namespace it cannot see the other server's
+ * abstract socket, takes over display 0's socket file and lock, and removes
+ * them when it ends, cutting every later client off. So it gets a number
+ * of its own. */
 static GSubprocess *
 xvfb_start (char **display)
 {
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GSubprocess) xvfb = NULL;
   g_autoptr(GError) error = NULL;
-  GInputStream *out;
-  char number[32] = "";
-  gsize got = 0;
+  g_autofree char *lock = NULL, *socket = NULL;
+  const char *outer = g_getenv ("DISPLAY");
+  guint number;
+  gint64 until;
 
+  if (outer != NULL && *outer != '\0')
+    {
+      *display = g_strdup (outer);
+      return NULL;
+    }
   /* scripts/test installs it */
   g_assert_true (g_file_test ("/usr/bin/Xvfb", G_FILE_TEST_IS_EXECUTABLE));
-  /* -displayfd 1: Xvfb picks a free display and writes its number on
-   * stdout once it accepts connections */
-  xvfb = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
-                           &error, "/usr/bin/Xvfb", "-displayfd", "1", "-nolisten", "tcp",
-                           "-screen", "0", "1280x720x24", NULL);
-  g_assert_no_error (error);
-  out = g_subprocess_get_stdout_pipe (xvfb);
-  while (got < sizeof number - 1 && strchr (number, '\n') == NULL)
+  for (number = 300 + getpid () % 300;; number++)
     {
-      gssize n = g_input_stream_read (out, number + got, 1, NULL, &error);
-
-      g_assert_no_error (error);
-      g_assert_cmpint (n, ==, 1);
-      got++;
+      g_clear_pointer (&lock, g_free);
+      lock = g_strdup_printf ("/tmp/.X%u-lock", number);
+      if (!g_file_test (lock, G_FILE_TEST_EXISTS))
+        break;
     }
-  g_strchomp (number);
-  g_assert_true (g_ascii_isdigit (number[0]));
-  *display = g_strdup_printf (":%s", number);
+  *display = g_strdup_printf (":%u", number);
+  socket = g_strdup_printf ("/tmp/.X11-unix/X%u", number);
+  /* it dies with the test (a failed assertion must not leave an X server
+   * behind), and never resets */
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                                        G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  xvfb = g_subprocess_launcher_spawn (launcher, &error, "/usr/bin/Xvfb", *display,
+                                      "-nolisten", "tcp", "-noreset",
+                                      "-screen", "0", "1280x720x24", NULL);
+  g_assert_no_error (error);
+  for (until = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+       !g_file_test (socket, G_FILE_TEST_EXISTS); g_usleep (20000))
+    g_assert_cmpint (g_get_monotonic_time (), <, until);
   return g_steal_pointer (&xvfb);
+}
+
+static void
+xvfb_stop (GSubprocess *xvfb)
+{
+  if (xvfb == NULL)
+    return;
+  g_subprocess_send_signal (xvfb, SIGTERM);
+  g_subprocess_wait (xvfb, NULL, NULL);
 }
 
 static void
@@ -855,8 +892,7 @@ test_screen (void)
 
   g_subprocess_send_signal (publisher->process, SIGTERM);
   g_assert_cmpint (edge_wait (publisher, 20), ==, 0);
-  g_subprocess_send_signal (xvfb, SIGTERM);
-  g_subprocess_wait (xvfb, NULL, NULL);
+  xvfb_stop (xvfb);
 
   /* without an X display (and no portal), a clear error: exit 13 */
   {
@@ -871,6 +907,68 @@ test_screen (void)
     g_test_message ("%s", refused->err);
     g_assert_nonnull (strstr (refused->err, "screen"));
   }
+}
+
+/* The microphone (autoaudiosrc: PulseAudio's default source, here the
+ * monitor of the test's own sound server, into which the test plays a
+ * tone) with the screen: the tone reaches a watcher. */
+static void
+test_microphone (void)
+{
+  g_autoptr(SlTestServer) ts = NULL;
+  g_autoptr(GSubprocess) xvfb = NULL;
+  g_autoptr(SoundServer) sound = NULL;
+  g_autoptr(GstElement) tone = NULL;
+  g_autoptr(Edge) publisher = NULL;
+  g_autoptr(Edge) watcher = NULL;
+  g_autoptr(GPtrArray) lines = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *class_text = NULL, *display = NULL, *description = NULL;
+  gint64 loudest = 0;
+  gint64 id;
+
+  if (!need_network ())
+    return;
+  xvfb = xvfb_start (&display);
+  sound = sound_server_start ();
+  description = g_strdup_printf ("audiotestsrc is-live=true wave=sine freq=440 volume=0.6 ! "
+                                 "pulsesink server=\"%s\" device=streamlet_test", sound->server);
+  tone = gst_parse_launch (description, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gst_element_set_state (tone, GST_STATE_PLAYING), !=, GST_STATE_CHANGE_FAILURE);
+
+  ts = media_server_new (0);
+  id = sl_test_make_class (ts, TRUE, NULL);
+  class_text = g_strdup_printf ("%" G_GINT64_FORMAT, id);
+  {
+    const char *args[] = { "publish", "--server", ts->base_url, "--user", "teacher",
+                           "--class", class_text, "--screen", "--preset", "360p",
+                           "--duration", "30", "--ice-addresses", CLIENT_ICE_ADDRESS, NULL };
+    const char *env[] = { "DISPLAY", display, "WAYLAND_DISPLAY", "", "XDG_SESSION_TYPE", "x11",
+                          "STREAMLET_SCREEN_PORTAL", "0", "PULSE_SERVER", sound->server, NULL };
+
+    publisher = edge_spawn_env ("teacher123", env, args);
+  }
+  g_assert_true (wait_online (ts, id, TRUE, 20000));
+  watcher = spawn_watcher (ts, class_text, "6");
+  g_assert_cmpint (edge_wait (watcher, 60), ==, 0);
+  g_test_message ("edge watch of screen and microphone:\n%s", watcher->out);
+  lines = json_lines (watcher->out);
+  /* a 440 Hz tone takes Opus tens of kbit/s; the silence the server puts
+   * in for a publisher without sound takes a few */
+  for (guint i = 0; i < lines->len; i++)
+    {
+      JsonObject *line = g_ptr_array_index (lines, i);
+
+      if (json_object_has_member (line, "audio_kbps"))
+        loudest = MAX (loudest, json_object_get_int_member (line, "audio_kbps"));
+    }
+  g_assert_cmpint (loudest, >=, 30);
+
+  g_subprocess_send_signal (publisher->process, SIGTERM);
+  g_assert_cmpint (edge_wait (publisher, 20), ==, 0);
+  gst_element_set_state (tone, GST_STATE_NULL);
+  xvfb_stop (xvfb);
 }
 
 /* ---- simple-whip-client publishes, edge watches ------------------------------ */
@@ -1069,6 +1167,7 @@ main (int    argc,
   g_test_add_func ("/edge/missing-plugin", test_missing_plugin);
   g_test_add_func ("/edge/publish-watch", test_publish_watch);
   g_test_add_func ("/edge/screen", test_screen);
+  g_test_add_func ("/edge/microphone", test_microphone);
   g_test_add_func ("/edge/simple-whip-client", test_simple_whip_client);
   g_test_add_func ("/edge/server-restart", test_server_restart);
   g_test_add_func ("/edge/token-expiry", test_token_expiry);

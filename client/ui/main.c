@@ -16,9 +16,11 @@ main (int    argc,
       char **argv)
 {
   g_autoptr(SlApplication) app = NULL;
+  /* uninstalled (scripts/run), the catalogues are in the build dir */
+  const char *localedir = g_getenv ("STREAMLET_LOCALEDIR");
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL && *localedir != '\0' ? localedir : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
