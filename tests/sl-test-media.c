@@ -105,6 +105,20 @@ sl_test_enter_private_network (GError **error)
 
 /* ---- classes ---------------------------------------------------------- */
 
+SlTestServer *
+sl_test_media_server_new (gboolean record,
+                          guint    access_token_ttl)
+{
+  SlConfig *config = sl_test_config_new ();
+
+  g_strfreev (config->ice_addresses);
+  config->ice_addresses = g_strsplit (SL_TEST_ICE_ADDRESS, ",", -1);
+  config->record = record;
+  if (access_token_ttl > 0)
+    config->access_token_ttl = access_token_ttl;
+  return sl_test_server_new ("sqlite", config);
+}
+
 gint64
 sl_test_make_class (SlTestServer  *ts,
                     gboolean       is_public,

@@ -18,6 +18,11 @@ gboolean sl_test_enter_private_network (GError **error);
 /* The addresses media tests pin ICE to. */
 #define SL_TEST_ICE_ADDRESS "10.231.0.1"
 
+/* A server for media tests: ICE pinned to SL_TEST_ICE_ADDRESS, recording
+ * on or off, and (when not 0) access tokens living @access_token_ttl s. */
+SlTestServer *sl_test_media_server_new (gboolean record,
+                                        guint    access_token_ttl);
+
 /* A class of teacher's, scheduled in 10 minutes (not live yet); its id.
  * @stream_key (nullable) receives the class's stream key. */
 gint64   sl_test_make_class (SlTestServer  *ts,

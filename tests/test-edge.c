@@ -41,18 +41,6 @@ need_network (void)
   return have_network;
 }
 
-static SlTestServer *
-media_server_new (guint access_token_ttl)
-{
-  SlConfig *config = sl_test_config_new ();
-
-  g_strfreev (config->ice_addresses);
-  config->ice_addresses = g_strsplit (SL_TEST_ICE_ADDRESS, ",", -1);
-  config->record = FALSE;
-  if (access_token_ttl > 0)
-    config->access_token_ttl = access_token_ttl;
-  return sl_test_server_new ("sqlite", config);
-}
 
 /* Waits until GET /api/watch/<id> says the stream is @online. */
 static gboolean
@@ -388,7 +376,7 @@ test_errors (void)
 
   if (!need_network ())
     return;
-  ts = media_server_new (0);
+  ts = sl_test_media_server_new (FALSE, 0);
   id = sl_test_make_class (ts, TRUE, NULL);
   class_text = g_strdup_printf ("%" G_GINT64_FORMAT, id);
 
@@ -516,7 +504,7 @@ test_missing_plugin (void)
 
   if (!need_network ())
     return;
-  ts = media_server_new (0);
+  ts = sl_test_media_server_new (FALSE, 0);
   class_text = g_strdup_printf ("%" G_GINT64_FORMAT, sl_test_make_class (ts, TRUE, NULL));
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -715,7 +703,7 @@ test_publish_watch (void)
 
   if (!need_network ())
     return;
-  ts = media_server_new (0);
+  ts = sl_test_media_server_new (FALSE, 0);
   id = sl_test_make_class (ts, TRUE, NULL);
   class_text = g_strdup_printf ("%" G_GINT64_FORMAT, id);
 
@@ -856,7 +844,7 @@ test_screen (void)
   if (!need_network ())
     return;
   xvfb = xvfb_start (&display);
-  ts = media_server_new (0);
+  ts = sl_test_media_server_new (FALSE, 0);
   id = sl_test_make_class (ts, TRUE, NULL);
   class_text = g_strdup_printf ("%" G_GINT64_FORMAT, id);
 
@@ -937,7 +925,7 @@ test_microphone (void)
   g_assert_no_error (error);
   g_assert_cmpint (gst_element_set_state (tone, GST_STATE_PLAYING), !=, GST_STATE_CHANGE_FAILURE);
 
-  ts = media_server_new (0);
+  ts = sl_test_media_server_new (FALSE, 0);
   id = sl_test_make_class (ts, TRUE, NULL);
   class_text = g_strdup_printf ("%" G_GINT64_FORMAT, id);
   {
@@ -992,7 +980,7 @@ test_simple_whip_client (void)
   g_assert_true (g_file_test ("/usr/bin/whip-client", G_FILE_TEST_IS_EXECUTABLE));
   g_assert_nonnull (stub_dir);
 
-  ts = media_server_new (0);
+  ts = sl_test_media_server_new (FALSE, 0);
   id = sl_test_make_class (ts, TRUE, &key);
   class_text = g_strdup_printf ("%" G_GINT64_FORMAT, id);
   url = g_strdup_printf ("%s/whip/%" G_GINT64_FORMAT, ts->base_url, id);
@@ -1066,7 +1054,7 @@ test_server_restart (void)
 
   if (!need_network ())
     return;
-  ts = media_server_new (0);
+  ts = sl_test_media_server_new (FALSE, 0);
   id = sl_test_make_class (ts, TRUE, NULL);
   class_text = g_strdup_printf ("%" G_GINT64_FORMAT, id);
 
@@ -1117,7 +1105,7 @@ test_token_expiry (void)
   if (!need_network ())
     return;
   /* access tokens live 3 s: both ends refresh theirs several times */
-  ts = media_server_new (3);
+  ts = sl_test_media_server_new (FALSE, 3);
   id = sl_test_make_class (ts, TRUE, NULL);
   class_text = g_strdup_printf ("%" G_GINT64_FORMAT, id);
 

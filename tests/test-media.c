@@ -25,16 +25,6 @@ need_network (void)
   return have_network;
 }
 
-static SlTestServer *
-media_server_new (gboolean record)
-{
-  SlConfig *config = sl_test_config_new ();
-
-  g_strfreev (config->ice_addresses);
-  config->ice_addresses = g_strsplit (SL_TEST_ICE_ADDRESS, ",", -1);
-  config->record = record;
-  return sl_test_server_new ("sqlite", config);
-}
 
 static char *
 class_state (SlTestServer *ts,
@@ -243,7 +233,7 @@ test_publish_watch_hls (void)
 
   if (!need_network ())
     return;
-  ts = media_server_new (FALSE);
+  ts = sl_test_media_server_new (FALSE, 0);
   id = sl_test_make_class (ts, TRUE, &key);
   student = sl_test_login (ts, "student", "student123", NULL);
   ws = sl_test_ws_connect_as (ts, "student", "student123");
@@ -417,7 +407,7 @@ test_recording (void)
 
   if (!need_network ())
     return;
-  ts = media_server_new (TRUE);
+  ts = sl_test_media_server_new (TRUE, 0);
   id = sl_test_make_class (ts, FALSE, &key);
   student = sl_test_login (ts, "student", "student123", NULL);
   whip = g_strdup_printf ("/whip/%" G_GINT64_FORMAT, id);
@@ -498,7 +488,7 @@ test_trickle_publisher (void)
 
   if (!need_network ())
     return;
-  ts = media_server_new (FALSE);
+  ts = sl_test_media_server_new (FALSE, 0);
   id = sl_test_make_class (ts, TRUE, &key);
   student = sl_test_login (ts, "student", "student123", NULL);
   whip = g_strdup_printf ("/whip/%" G_GINT64_FORMAT, id);
@@ -540,7 +530,7 @@ test_simple_whip_client (void)
   g_assert_true (g_file_test ("/usr/bin/whip-client", G_FILE_TEST_IS_EXECUTABLE));
   g_assert_nonnull (stub_dir);
 
-  ts = media_server_new (FALSE);
+  ts = sl_test_media_server_new (FALSE, 0);
   id = sl_test_make_class (ts, TRUE, &key);
   student = sl_test_login (ts, "student", "student123", NULL);
   url = g_strdup_printf ("%s/whip/%" G_GINT64_FORMAT, ts->base_url, id);
@@ -634,7 +624,7 @@ test_whip_refusals (void)
 
   if (!need_network ())
     return;
-  ts = media_server_new (FALSE);
+  ts = sl_test_media_server_new (FALSE, 0);
   id = sl_test_make_class (ts, TRUE, &key);
   teacher = sl_test_login (ts, "teacher", "teacher123", NULL);
   student = sl_test_login (ts, "student", "student123", NULL);
@@ -775,7 +765,7 @@ test_whep_refusals (void)
 
   if (!need_network ())
     return;
-  ts = media_server_new (FALSE);
+  ts = sl_test_media_server_new (FALSE, 0);
   id = sl_test_make_class (ts, TRUE, &key);
   student = sl_test_login (ts, "student", "student123", NULL);
   whep = g_strdup_printf ("/whep/%" G_GINT64_FORMAT, id);
@@ -854,7 +844,7 @@ test_hls_signed (void)
 
   if (!need_network ())
     return;
-  ts = media_server_new (FALSE);
+  ts = sl_test_media_server_new (FALSE, 0);
   id = sl_test_make_class (ts, FALSE, &key);
   student = sl_test_login (ts, "student", "student123", NULL);
   whip = g_strdup_printf ("/whip/%" G_GINT64_FORMAT, id);
@@ -968,7 +958,7 @@ test_web_viewer (void)
                    "(scripts/test installs them)");
       return;
     }
-  ts = media_server_new (FALSE);
+  ts = sl_test_media_server_new (FALSE, 0);
   id = sl_test_make_class (ts, TRUE, &key);
   whip = g_strdup_printf ("/whip/%" G_GINT64_FORMAT, id);
   pub = sl_test_publisher_start (ts, whip, key, 30, &status, NULL);

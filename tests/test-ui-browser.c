@@ -24,16 +24,6 @@ static char *network_problem;
 
 /* ---- the server side ---------------------------------------------------------- */
 
-static SlTestServer *
-media_server_new (void)
-{
-  SlConfig *config = sl_test_config_new ();
-
-  g_strfreev (config->ice_addresses);
-  config->ice_addresses = g_strsplit (SL_TEST_ICE_ADDRESS, ",", -1);
-  config->record = TRUE;
-  return sl_test_server_new ("sqlite", config);
-}
 
 /* A class of teacher's, @minutes from now; its id. */
 static gint64
@@ -685,7 +675,7 @@ test_recording (void)
       g_test_skip_printf ("no private network namespace: %s", network_problem);
       return;
     }
-  ts = media_server_new ();
+  ts = sl_test_media_server_new (TRUE, 0);
   id = sl_test_make_class (ts, FALSE, &key);
   teacher = sl_test_login (ts, "teacher", "teacher123", NULL);
   student = sl_test_login (ts, "student", "student123", NULL);

@@ -44,16 +44,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SlTestServer, sl_test_server_free)
 /* ---- fixtures ---------------------------------------------------------------- */
 
 /* The server with ICE pinned to the private network (test-edge.c's). */
-static SlTestServer *
-media_server_new (void)
-{
-  SlConfig *config = sl_test_config_new ();
-
-  g_strfreev (config->ice_addresses);
-  config->ice_addresses = g_strsplit (SL_TEST_ICE_ADDRESS, ",", -1);
-  config->record = FALSE;
-  return sl_test_server_new ("sqlite", config);
-}
 
 static GtkWidget *
 find_named (GtkWidget  *root,
@@ -321,7 +311,7 @@ teach_setup (Teach *t)
   g_autoptr(GSimpleActionGroup) win = g_simple_action_group_new ();
   g_autoptr(GSimpleAction) go_live = g_simple_action_new ("go-live", G_VARIANT_TYPE_INT64);
 
-  t->ts = media_server_new ();
+  t->ts = sl_test_media_server_new (FALSE, 0);
   t->session = sl_test_ui_session (t->ts, "teacher", "teacher123");
   t->teacher = sl_test_login (t->ts, "teacher", "teacher123", NULL);
   t->page = g_object_new (SL_TYPE_TEACH_PAGE, NULL);
@@ -800,7 +790,7 @@ test_go_live (void)
       g_test_skip_printf ("no private network namespace: %s", network_problem);
       return;
     }
-  ts = media_server_new ();
+  ts = sl_test_media_server_new (FALSE, 0);
   session = sl_test_ui_session (ts, "teacher", "teacher123");
   teacher = sl_test_login (ts, "teacher", "teacher123", NULL);
   id = sl_test_make_class (ts, TRUE, NULL);
@@ -917,7 +907,7 @@ test_go_live_dispose (void)
       g_test_skip_printf ("no private network namespace: %s", network_problem);
       return;
     }
-  ts = media_server_new ();
+  ts = sl_test_media_server_new (FALSE, 0);
   session = sl_test_ui_session (ts, "teacher", "teacher123");
   id = sl_test_make_class (ts, TRUE, NULL);
   view = sl_go_live_view_new (session, id);
@@ -984,7 +974,7 @@ test_go_live_refused (void)
       g_test_skip_printf ("no private network namespace: %s", network_problem);
       return;
     }
-  ts = media_server_new ();
+  ts = sl_test_media_server_new (FALSE, 0);
   session = sl_test_ui_session (ts, "teacher", "teacher123");
   teacher = sl_test_login (ts, "teacher", "teacher123", NULL);
   id = sl_test_make_class (ts, TRUE, NULL);

@@ -32,16 +32,6 @@ need_network (void)
   return have_network;
 }
 
-static SlTestServer *
-media_server_new (void)
-{
-  SlConfig *config = sl_test_config_new ();
-
-  g_strfreev (config->ice_addresses);
-  config->ice_addresses = g_strsplit (SL_TEST_ICE_ADDRESS, ",", -1);
-  config->record = FALSE;
-  return sl_test_server_new ("sqlite", config);
-}
 
 /* Waits until GET /api/watch/<id> says the stream is online. */
 static gboolean
@@ -261,7 +251,7 @@ test_watch (void)
 
   if (!need_network ())
     return;
-  ts = media_server_new ();
+  ts = sl_test_media_server_new (FALSE, 0);
   id = sl_test_make_class (ts, TRUE, &key);
   whip = g_strdup_printf ("/whip/%" G_GINT64_FORMAT, id);
   teacher_token = sl_test_login (ts, "teacher", "teacher123", NULL);
@@ -486,7 +476,7 @@ test_not_live (void)
 
   if (!need_network ())
     return;
-  ts = media_server_new ();
+  ts = sl_test_media_server_new (FALSE, 0);
   id = sl_test_make_class (ts, TRUE, &key);
   whip = g_strdup_printf ("/whip/%" G_GINT64_FORMAT, id);
 
