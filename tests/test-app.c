@@ -280,6 +280,8 @@ roles_body (Fixture *f)
       g_assert_true (view_page_visible (f->window, "classes"));
       g_assert_cmpint (view_page_visible (f->window, "teach"), ==, roles[i].teach);
       g_assert_cmpint (view_page_visible (f->window, "admin"), ==, roles[i].admin);
+      /* past the page's cross-fade */
+      sl_test_ui_run_for (500);
       shot = sl_test_ui_screenshot (GTK_WIDGET (f->window), name);
 
       /* nothing is kept on disk without "stay signed in" */
@@ -487,6 +489,93 @@ test_command_line (Fixture       *f,
   g_assert_cmpint (run_app_with (f, not_reached_body, unknown), !=, 0);
 }
 
+/* ---- the class browser as a student sees it ----------------------------------- */
+
+static gint64
+create_class (SlTestServer *ts,
+              const char   *token,
+              const char   *title,
+              const char   *description,
+              int           hours_ahead)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GDateTime) when = g_date_time_add_hours (now, hours_ahead);
+  g_autofree char *at = g_date_time_format (when, "%Y-%m-%dT%H:00:00Z");
+  g_autofree char *body = g_strdup_printf ("{\"title\":\"%s\",\"description\":\"%s\","
+                                           "\"scheduled_at\":\"%s\",\"duration_minutes\":50}",
+                                           title, description, at);
+  g_autoptr(SlTestResponse) resp = sl_test_request (ts, "POST", "/api/classes", token, body);
+  JsonObject *klass;
+
+  g_assert_cmpuint (resp->status, ==, 201);
+  klass = json_object_get_object_member (sl_test_response_object (resp), "class");
+  return json_object_get_int_member (klass, "id");
+}
+
+typedef struct {
+  SlWindow   *window;
+  const char *title;
+} RowWait;
+
+static gboolean
+row_mapped_cb (gpointer data)
+{
+  RowWait *wait = data;
+  GtkWidget *row = sl_test_ui_find (GTK_WIDGET (wait->window), ADW_TYPE_ACTION_ROW, wait->title);
+
+  return row != NULL && gtk_widget_get_mapped (row);
+}
+
+static void
+browser_body (Fixture *f)
+{
+  static const char *upcoming[] = { "Algebra 101", "World History", "Chemistry Lab", "Poetry Workshop" };
+  g_autofree char *teacher = sl_test_login (f->ts, "teacher", "teacher123", NULL);
+  AdwViewStack *views, *sections;
+  gint64 live_id;
+
+  live_id = create_class (f->ts, teacher, "Optics", "Lenses and mirrors", 0);
+  {
+    g_autofree char *path = g_strdup_printf ("/api/classes/%" G_GINT64_FORMAT "/start", live_id);
+    g_autoptr(SlTestResponse) resp = sl_test_request (f->ts, "POST", path, teacher, NULL);
+
+    g_assert_cmpuint (resp->status, ==, 200);
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (upcoming); i++)
+    create_class (f->ts, teacher, upcoming[i], "", 2 + 20 * (int) i);
+
+  sign_in (f->window, "student", "student123", FALSE);
+  g_assert_true (wait_page (f->window, "main"));
+  views = ADW_VIEW_STACK (sl_test_ui_find (GTK_WIDGET (f->window), ADW_TYPE_VIEW_STACK, NULL));
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (views), ==, "classes");
+  /* the browser's own sections: Live Now first, then Upcoming */
+  sections = ADW_VIEW_STACK (sl_test_ui_find (GTK_WIDGET (adw_view_stack_get_visible_child (views)),
+                                              ADW_TYPE_VIEW_STACK, NULL));
+  g_assert_nonnull (sections);
+  {
+    RowWait wait = { f->window, "Optics" };
+
+    g_assert_true (sl_test_ui_wait_until (row_mapped_cb, &wait, 10000));
+  }
+  adw_view_stack_set_visible_child_name (sections, "upcoming");
+  for (guint i = 0; i < G_N_ELEMENTS (upcoming); i++)
+    {
+      RowWait wait = { f->window, upcoming[i] };
+
+      g_assert_true (sl_test_ui_wait_until (row_mapped_cb, &wait, 10000));
+    }
+  /* past the page's cross-fade */
+  sl_test_ui_run_for (500);
+  g_object_unref (sl_test_ui_screenshot (GTK_WIDGET (f->window), "metainfo-browser"));
+}
+
+static void
+test_browser (Fixture       *f,
+              gconstpointer  data)
+{
+  run_app (f, browser_body);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -495,6 +584,7 @@ main (int    argc,
 
   g_test_add ("/app/sign-in-errors", Fixture, NULL, fixture_setup, test_sign_in_errors, fixture_teardown);
   g_test_add ("/app/roles", Fixture, NULL, fixture_setup, test_roles, fixture_teardown);
+  g_test_add ("/app/browser", Fixture, NULL, fixture_setup, test_browser, fixture_teardown);
   g_test_add ("/app/reconnect-banner", Fixture, NULL, fixture_setup, test_reconnect_banner, fixture_teardown);
   g_test_add ("/app/command-line", Fixture, NULL, fixture_setup, test_command_line, fixture_teardown);
   g_test_add ("/app/stay-signed-in", Fixture, NULL, fixture_setup, test_stay_signed_in, fixture_teardown);

@@ -474,6 +474,8 @@ test_dashboard (Fixture       *f,
     wait.n++;
     g_assert_true (sl_test_ui_wait_until (samples_cb, &wait, 12000));
     g_assert_cmpint (card_number (f->page, "Viewers Now"), ==, 3);
+    /* the dashboard as the app's metainfo shows it (data/screenshots) */
+    g_object_unref (screenshot (GTK_WIDGET (f->window), "metainfo-admin"));
     g_clear_pointer (&student_ws, sl_test_ws_free);
     g_clear_pointer (&teacher_ws, sl_test_ws_free);
     g_clear_pointer (&third_ws, sl_test_ws_free);
@@ -1082,6 +1084,92 @@ test_profile (Fixture       *f,
   g_assert_nonnull (new_token);
 }
 
+/* ---- paging: "Show More" ----------------------------------------------------------- */
+
+static void
+store_done_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+static void
+create_users_in_store (Fixture *f,
+                       guint    n)
+{
+  SlStore *store = sl_server_get_store (f->ts->server);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(SlUser) user = sl_user_new ();
+      g_autoptr(SlUser) created = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GAsyncResult) result = NULL;
+
+      user->username = g_strdup_printf ("pupil%02u", i);
+      user->display_name = g_strdup_printf ("Pupil %02u", i);
+      user->role = SL_ROLE_STUDENT;
+      /* a stored hash no password matches: these users never sign in */
+      user->password_hash = g_strdup ("pbkdf2-sha256$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+      sl_store_create_user_async (store, user, NULL, store_done_cb, &result);
+      while (result == NULL)
+        g_main_context_iteration (NULL, TRUE);
+      created = sl_store_create_user_finish (store, result, &error);
+      g_assert_no_error (error);
+    }
+}
+
+static void
+test_users_paging (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GdkTexture) shot = NULL;
+  GtkWidget *more;
+
+  /* 3 demo users and 57 more: two pages of 50, the second one short */
+  create_users_in_store (f, 57);
+  show_admin_page (f, 900, 760);
+  adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (sl_test_ui_find (GTK_WIDGET (f->page),
+                                                                          ADW_TYPE_VIEW_STACK, NULL)),
+                                         "users");
+  wait_rows (f->page, 50, NULL);
+  g_assert_true (wait_label (GTK_WIDGET (f->page), "Showing 50 of 60"));
+  more = sl_test_ui_find (GTK_WIDGET (f->page), GTK_TYPE_BUTTON, "Show _More");
+  g_assert_nonnull (more);
+  g_assert_true (gtk_widget_get_mapped (more));
+  shot = screenshot (GTK_WIDGET (f->window), "admin-users-paged");
+
+  /* the next page is added below, nothing twice, and the button goes */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "admin.show-more", NULL));
+  wait_rows (f->page, 60, "Pupil 56");
+  g_assert_nonnull (user_row (f->page, "Pupil 00"));
+  g_assert_nonnull (user_row (f->page, "Demo admin"));
+  g_assert_true (wait_label (GTK_WIDGET (f->page), "60 users"));
+  g_assert_false (gtk_widget_get_visible (more));
+  {
+    g_autoptr(GPtrArray) rows = g_ptr_array_new ();
+    g_autoptr(GHashTable) titles = g_hash_table_new (g_str_hash, g_str_equal);
+
+    collect_rows (GTK_WIDGET (f->page), rows);
+    for (guint i = 0; i < rows->len; i++)
+      g_assert_true (g_hash_table_add (titles,
+                                       (gpointer) adw_preferences_row_get_title (rows->pdata[i])));
+  }
+
+  /* a search starts again from its first page */
+  search (f->page, "pupil");
+  wait_rows (f->page, 50, "Pupil 00");
+  g_assert_true (wait_label (GTK_WIDGET (f->page), "Showing 50 of 57"));
+  g_assert_true (gtk_widget_get_visible (more));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "admin.show-more", NULL));
+  wait_rows (f->page, 57, "Pupil 56");
+  g_assert_null (user_row (f->page, "Demo admin"));
+  g_assert_false (gtk_widget_get_visible (more));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1091,5 +1179,6 @@ main (int   argc,
   g_test_add ("/admin/dashboard", Fixture, NULL, fixture_setup, test_dashboard, fixture_teardown);
   g_test_add ("/admin/users", Fixture, NULL, fixture_setup, test_users, fixture_teardown);
   g_test_add ("/admin/profile", Fixture, NULL, fixture_setup, test_profile, fixture_teardown);
+  g_test_add ("/admin/users-paging", Fixture, NULL, fixture_setup, test_users_paging, fixture_teardown);
   return g_test_run ();
 }

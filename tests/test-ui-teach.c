@@ -723,6 +723,16 @@ label_is_cb (gpointer data)
   return g_strcmp0 (gtk_label_get_text (GTK_LABEL (wait->root)), wait->text) == 0;
 }
 
+static gboolean
+chat_shown_cb (gpointer data)
+{
+  LabelWait *wait = data;
+  GtkWidget *label = sl_test_ui_find (wait->root, GTK_TYPE_LABEL,
+                                      "Could you show the ray diagram again?");
+
+  return label != NULL && gtk_widget_get_mapped (label);
+}
+
 static GtkWidget *
 find_styled (GtkWidget  *root,
              const char *css_class)
@@ -856,8 +866,19 @@ test_go_live (void)
     g_assert_nonnull (wait.root);
     g_assert_true (sl_test_ui_wait_until (label_is_cb, &wait, 5000));
   }
+  /* and writes in the chat, which the teacher's chat panel shows */
+  sl_test_ws_sendf (student, "{\"type\":\"chat\",\"class_id\":%" G_GINT64_FORMAT ","
+                    "\"text\":\"Could you show the ray diagram again?\"}", id);
+  {
+    LabelWait wait = { view, NULL };
+
+    wait.root = view;
+    g_assert_true (sl_test_ui_wait_until (chat_shown_cb, &wait, 5000));
+  }
   g_clear_object (&shot);
   shot = sl_test_ui_screenshot (view, "go-live-on-air");
+  /* the view as the app's metainfo shows it (data/screenshots) */
+  g_object_unref (sl_test_ui_screenshot (view, "metainfo-go-live"));
   /* narrow: the chat folds away behind its button */
   gtk_window_set_default_size (window, 360, 800);
   sl_test_ui_run_for (300);

@@ -344,6 +344,9 @@ test_watch (void)
     g_assert_true (sl_test_ui_wait_until (subtitle_cb, &look, 5000));
   }
   g_assert_nonnull (sl_test_ui_find (view, GTK_TYPE_LABEL, "Lower _Hand"));
+  /* the view as the app's metainfo shows it (data/screenshots): video,
+   * chat, a raised hand */
+  g_object_unref (sl_test_ui_screenshot (view, "metainfo-watch"));
 
   /* m mutes, remembered in the settings */
   settings = g_settings_new (SL_APP_ID);
