@@ -1042,6 +1042,7 @@ test_profile (Fixture       *f,
   g_assert_true (wait_label (dialog, "cannot be empty"));
   name = api_display_name (f->ts, token);
   g_assert_cmpstr (name, ==, "Demo student");
+  g_assert_cmpstr (sl_session_get_display_name (f->session), ==, "Demo student");
 
   /* a new one reaches the server */
   gtk_editable_set_text (GTK_EDITABLE (name_row), "  Ana & <Student> ");
@@ -1053,6 +1054,8 @@ test_profile (Fixture       *f,
   }
   g_assert_true (wait_label (dialog, "Your display name is now “Ana & <Student>”"));
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (name_row)), ==, "Ana & <Student>");
+  /* and the rest of the app says it too, without signing in again */
+  g_assert_cmpstr (sl_session_get_display_name (f->session), ==, "Ana & <Student>");
   sl_test_ui_run_for (200);
   shot = screenshot (dialog, "profile");
 

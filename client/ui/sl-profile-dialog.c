@@ -34,6 +34,7 @@ struct _SlProfileDialog {
   GtkSpinner           *password_spinner;
 
   SlApiClient          *api;
+  SlSession            *session;
   GCancellable         *cancellable;
   char                 *display_name;   /* as the server has it */
   gboolean              loaded;
@@ -189,6 +190,9 @@ name_changed_cb (GObject      *source,
 
   if (user != NULL)
     show_user (self, user);
+  /* the rest of the app says the new name from now on */
+  if (self->session != NULL && *self->display_name != '\0')
+    sl_session_set_display_name (self->session, self->display_name);
   {
     g_autofree char *text = g_strdup_printf (_("Your display name is now “%s”"), self->display_name);
 
@@ -381,6 +385,7 @@ sl_profile_dialog_new (SlSession *session)
     }
 
   self->api = g_object_ref (api);
+  self->session = g_object_ref (session);
   set_spinning (self->account_spinner, TRUE);
   sl_api_client_request_async (self->api, "GET", "/api/profile", NULL, self->cancellable,
                                profile_loaded_cb, g_object_ref (self));
@@ -395,6 +400,7 @@ sl_profile_dialog_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->api);
+  g_clear_object (&self->session);
   gtk_widget_dispose_template (GTK_WIDGET (self), SL_TYPE_PROFILE_DIALOG);
   G_OBJECT_CLASS (sl_profile_dialog_parent_class)->dispose (object);
 }

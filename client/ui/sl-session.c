@@ -26,6 +26,7 @@ struct _SlSession {
   SlWsClient     *hub;
   gboolean        stay_signed_in;
   char          **ice_addresses;
+  char           *display_name;   /* changed since sign-in, or NULL */
 };
 
 G_DEFINE_FINAL_TYPE (SlSession, sl_session, G_TYPE_OBJECT)
@@ -112,6 +113,7 @@ set_state (SlSession      *self,
   if (self->state == state)
     return;
   self->state = state;
+  g_clear_pointer (&self->display_name, g_free);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ROLE]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DISPLAY_NAME]);
@@ -401,7 +403,23 @@ const char *
 sl_session_get_display_name (SlSession *self)
 {
   g_return_val_if_fail (SL_IS_SESSION (self), NULL);
-  return self->api != NULL ? sl_api_client_get_display_name (self->api) : NULL;
+  if (self->api == NULL)
+    return NULL;
+  return self->display_name != NULL ? self->display_name : sl_api_client_get_display_name (self->api);
+}
+
+void
+sl_session_set_display_name (SlSession  *self,
+                             const char *display_name)
+{
+  g_return_if_fail (SL_IS_SESSION (self));
+  g_return_if_fail (display_name != NULL);
+
+  if (self->api == NULL || g_strcmp0 (display_name, sl_session_get_display_name (self)) == 0)
+    return;
+  g_free (self->display_name);
+  self->display_name = g_strdup (display_name);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DISPLAY_NAME]);
 }
 
 gint64
@@ -464,6 +482,7 @@ sl_session_finalize (GObject *object)
   SlSession *self = SL_SESSION (object);
 
   g_free (self->kept_path);
+  g_free (self->display_name);
   g_strfreev (self->ice_addresses);
   G_OBJECT_CLASS (sl_session_parent_class)->finalize (object);
 }

@@ -58,6 +58,10 @@ SlApiClient    *sl_session_get_api          (SlSession            *self);
 SlWsClient     *sl_session_get_hub          (SlSession            *self);
 const char     *sl_session_get_role         (SlSession            *self);
 const char     *sl_session_get_display_name (SlSession            *self);
+/* The profile dialog changed it on the server: the session says the new
+ * name until the next sign-in. */
+void            sl_session_set_display_name (SlSession            *self,
+                                             const char           *display_name);
 gint64          sl_session_get_user_id      (SlSession            *self);
 /* The addresses WebRTC may use (STREAMLET_ICE_ADDRESSES, comma separated;
  * tests pin them to their private network), NULL: every interface. For
