@@ -516,6 +516,7 @@ join_chat_cb (GObject      *source,
     {
       json_object_set_member (joined, "users", users_json (room));
       json_object_set_member (joined, "hands", hands_json (room));
+      json_object_set_member (joined, "muted_users", id_set_json (room->muted));
     }
   else
     {

@@ -285,6 +285,25 @@ test_moderation (gconstpointer data)
 
     g_assert_true (json_object_get_boolean_member (muted, "muted"));
   }
+  /* a moderator joining later learns who is muted; a student does not */
+  {
+    g_autoptr(SlTestWs) admin = sl_test_ws_connect_as (ts, "admin", "admin123");
+    g_autoptr(SlTestWs) other = sl_test_ws_connect_as (ts, "student", "student123");
+    g_autoptr(JsonObject) admin_joined = NULL;
+    g_autoptr(JsonObject) other_joined = NULL;
+    JsonArray *ids;
+
+    sl_test_ws_sendf (admin, "{\"type\":\"join\",\"class_id\":%" G_GINT64_FORMAT "}", class_id);
+    admin_joined = sl_test_ws_expect (admin, "joined");
+    ids = json_object_get_array_member (admin_joined, "muted_users");
+    g_assert_nonnull (ids);
+    g_assert_cmpuint (json_array_get_length (ids), ==, 1);
+    g_assert_cmpint (json_array_get_int_element (ids, 0), ==, student_id);
+    sl_test_ws_sendf (other, "{\"type\":\"join\",\"class_id\":%" G_GINT64_FORMAT "}", class_id);
+    other_joined = sl_test_ws_expect (other, "joined");
+    g_assert_false (json_object_has_member (other_joined, "muted_users"));
+    g_assert_true (json_object_get_boolean_member (other_joined, "muted"));
+  }
   sl_test_ws_sendf (student, "{\"type\":\"chat\",\"class_id\":%" G_GINT64_FORMAT ",\"text\":\"still here\"}", class_id);
   g_autoptr(JsonObject) muted_error = sl_test_ws_expect_error (student, "muted");
   sl_test_settle (100);

@@ -404,6 +404,47 @@ test_watch (void)
     g_assert_cmpstr (json_object_get_string_member (chat, "text"), ==, "Thank you");
   }
 
+  /* muted again: a moderator who opens the chat only now is offered to
+   * unmute them (the hub's joined says who is muted) */
+  sl_test_ws_sendf (teacher_ws, "{\"type\":\"mute\",\"class_id\":%" G_GINT64_FORMAT ","
+                    "\"user_id\":%" G_GINT64_FORMAT "}", id, student_id);
+  g_assert_true (sl_test_ui_wait_until (entry_insensitive_cb, entry, 5000));
+  {
+    GtkWidget *late = sl_chat_panel_new ();
+    GtkWindow *late_window = sl_test_ui_window (late, 420, 600);
+    GtkWidget *label, *button;
+    GMenuModel *model;
+    gboolean unmute = FALSE, mute = FALSE;
+
+    sl_chat_panel_set_class (SL_CHAT_PANEL (late), teacher, id, TRUE);
+    g_assert_true (wait_shown (late, GTK_TYPE_LABEL, "Thank you", 5000));
+    label = sl_test_ui_find (late, GTK_TYPE_LABEL, "Thank you");
+    button = sl_test_ui_find (gtk_widget_get_ancestor (label, GTK_TYPE_LIST_BOX_ROW),
+                              GTK_TYPE_MENU_BUTTON, NULL);
+    g_assert_nonnull (button);
+    gtk_menu_button_popup (GTK_MENU_BUTTON (button));
+    sl_test_ui_run_for (200);
+    model = gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (button));
+    g_assert_nonnull (model);
+    for (int i = 0; i < g_menu_model_get_n_items (model); i++)
+      {
+        g_autofree char *text = NULL;
+
+        if (g_menu_model_get_item_attribute (model, i, G_MENU_ATTRIBUTE_LABEL, "s", &text))
+          {
+            unmute |= g_strcmp0 (text, "_Unmute Demo student") == 0;
+            mute |= g_strcmp0 (text, "_Mute Demo student") == 0;
+          }
+      }
+    g_assert_true (unmute);
+    g_assert_false (mute);
+    gtk_menu_button_popdown (GTK_MENU_BUTTON (button));
+    gtk_window_destroy (late_window);
+  }
+  sl_test_ws_sendf (teacher_ws, "{\"type\":\"unmute\",\"class_id\":%" G_GINT64_FORMAT ","
+                    "\"user_id\":%" G_GINT64_FORMAT "}", id, student_id);
+  g_assert_true (sl_test_ui_wait_until (entry_sensitive_cb, entry, 5000));
+
   /* 360 px wide: the chat goes below the video */
   gtk_window_set_default_size (window, 360, 700);
   sl_test_ui_run_for (500);

@@ -413,6 +413,23 @@ hub_message_cb (SlWsClient  *hub,
     {
       /* after a reconnection too: what was said meanwhile, and our mute */
       self->muted = json_object_get_boolean_member_with_default (message, "muted", FALSE);
+      /* moderators: who is muted already, so the menus offer to unmute them */
+      if (json_object_has_member (message, "muted_users"))
+        {
+          JsonArray *ids = array_member (message, "muted_users");
+
+          g_hash_table_remove_all (self->muted_users);
+          for (guint i = 0; ids != NULL && i < json_array_get_length (ids); i++)
+            {
+              JsonNode *node = json_array_get_element (ids, i);
+              gint64 user_id;
+
+              if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+                continue;
+              user_id = json_node_get_int (node);
+              g_hash_table_add (self->muted_users, g_memdup2 (&user_id, sizeof user_id));
+            }
+        }
       add_messages (self, array_member (message, "chat"));
       update_sensitivity (self);
     }
