@@ -265,6 +265,8 @@ class_created_cb (GObject      *source,
     }
   g_message ("user %" G_GINT64_FORMAT " scheduled class %" G_GINT64_FORMAT,
              klass->owner_id, klass->id);
+  /* class browsers show it at once */
+  sl_server_class_changed (req->server, "class_scheduled", klass);
   sl_request_reply (req, SOUP_STATUS_CREATED, "class", sl_class_to_json (klass));
 }
 

@@ -567,6 +567,14 @@ browser_body (Fixture *f)
   /* past the page's cross-fade */
   sl_test_ui_run_for (500);
   g_object_unref (sl_test_ui_screenshot (GTK_WIDGET (f->window), "metainfo-browser"));
+
+  /* a class scheduled now shows up by the hub, long before the 30 s poll */
+  create_class (f->ts, teacher, "Late Addition", "", 30);
+  {
+    RowWait wait = { f->window, "Late Addition" };
+
+    g_assert_true (sl_test_ui_wait_until (row_mapped_cb, &wait, 5000));
+  }
 }
 
 static void

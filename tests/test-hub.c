@@ -425,6 +425,20 @@ test_class_pushes (gconstpointer data)
   g_autofree char *start = g_strdup_printf ("/api/classes/%" G_GINT64_FORMAT "/start", class_id);
   g_autofree char *end = g_strdup_printf ("/api/classes/%" G_GINT64_FORMAT "/end", class_id);
 
+  /* a new class reaches everyone, members of a room or not */
+  {
+    gint64 later = make_class (ts, "Statistics", FALSE);
+    g_autoptr(JsonObject) a = sl_test_ws_expect (member, "class_scheduled");
+    g_autoptr(JsonObject) b = sl_test_ws_expect (bystander, "class_scheduled");
+    JsonObject *klass = json_object_get_object_member (b, "class");
+
+    g_assert_cmpint (json_object_get_int_member (klass, "id"), ==, later);
+    g_assert_cmpstr (json_object_get_string_member (klass, "title"), ==, "Statistics");
+    g_assert_cmpstr (json_object_get_string_member (klass, "state"), ==, "scheduled");
+    g_assert_false (json_object_has_member (klass, "stream_key"));
+    g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (a, "class"), "id"),
+                     ==, later);
+  }
   join (member, class_id);
   {
     g_autoptr(SlTestResponse) resp = sl_test_request (ts, "POST", start, teacher_token, NULL);

@@ -14,9 +14,10 @@
 
 #include <glib/gi18n.h>
 
-/* The hub tells every signed-in client when a class starts, ends, changes
- * or its video comes and goes (docs/protocol.md), but not when a class is
- * scheduled, nor when a recording is ready: those are polled. */
+/* The hub tells every signed-in client when a class is scheduled, starts,
+ * ends, changes or its video comes and goes (docs/protocol.md), but not
+ * when a recording is ready: that is polled, and so is everything else
+ * now and then, in case an event was missed. */
 #define POLL_SECONDS          30
 #define SETTLE_SECONDS        5     /* a recording being made */
 #define SETTLE_EMPTY_TRIES    12    /* an ended class with no recording yet */
@@ -1009,8 +1010,8 @@ hub_message_cb (SlWsClient     *hub,
       /* (re)connected: what happened before was not heard */
       reload_all (self);
     }
-  else if (g_strcmp0 (type, "class_started") == 0 || g_strcmp0 (type, "class_ended") == 0 ||
-           g_strcmp0 (type, "class_updated") == 0)
+  else if (g_strcmp0 (type, "class_scheduled") == 0 || g_strcmp0 (type, "class_started") == 0 ||
+           g_strcmp0 (type, "class_ended") == 0 || g_strcmp0 (type, "class_updated") == 0)
     {
       JsonObject *klass = object_member (message, "class");
       gint64 class_id = int_member (klass, "id");
@@ -1084,9 +1085,11 @@ search_changed_cb (SlClassBrowser *self)
 static void row_activated_cb (SlClassBrowser *self,
                               GtkListBoxRow  *row);
 
-/* Enter in the search: the first match of the section shown */
-static void
-search_activate_cb (SlClassBrowser *self)
+/* The first row of the section shown that the search lets through and
+ * that opens something (@activatable), or any such row; NULL: none. */
+static GtkListBoxRow *
+first_shown_row (SlClassBrowser *self,
+                 gboolean        activatable)
 {
   GtkWidget *shown = adw_view_stack_get_visible_child (self->sections_stack);
 
@@ -1097,12 +1100,39 @@ search_activate_cb (SlClassBrowser *self)
       for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->sections[id].list));
            child != NULL; child = gtk_widget_get_next_sibling (child))
         if (SL_IS_CLASS_ROW (child) && gtk_widget_get_child_visible (child) &&
-            gtk_list_box_row_get_activatable (GTK_LIST_BOX_ROW (child)))
-          {
-            row_activated_cb (self, GTK_LIST_BOX_ROW (child));
-            return;
-          }
+            (!activatable || gtk_list_box_row_get_activatable (GTK_LIST_BOX_ROW (child))))
+          return GTK_LIST_BOX_ROW (child);
     }
+  return NULL;
+}
+
+/* Enter in the search: the first match of the section shown */
+static void
+search_activate_cb (SlClassBrowser *self)
+{
+  GtkListBoxRow *row = first_shown_row (self, TRUE);
+
+  if (row != NULL)
+    row_activated_cb (self, row);
+}
+
+/* Down in the search: on to the matches, as in a list of results */
+static gboolean
+search_key_pressed_cb (SlClassBrowser  *self,
+                       guint            keyval,
+                       guint            keycode,
+                       GdkModifierType  state)
+{
+  GtkListBoxRow *row;
+
+  if ((keyval != GDK_KEY_Down && keyval != GDK_KEY_KP_Down) ||
+      (state & (GDK_CONTROL_MASK | GDK_ALT_MASK | GDK_SHIFT_MASK)) != 0)
+    return GDK_EVENT_PROPAGATE;
+  row = first_shown_row (self, FALSE);
+  if (row == NULL)
+    return GDK_EVENT_PROPAGATE;
+  gtk_widget_grab_focus (GTK_WIDGET (row));
+  return GDK_EVENT_STOP;
 }
 
 static void
@@ -1322,6 +1352,7 @@ sl_class_browser_class_init (SlClassBrowserClass *klass)
   BIND_SECTION ("recordings_list", SECTION_RECORDINGS, list);
   gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, search_activate_cb);
+  gtk_widget_class_bind_template_callback (widget_class, search_key_pressed_cb);
   gtk_widget_class_bind_template_callback (widget_class, section_shown_cb);
   gtk_widget_class_bind_template_callback (widget_class, row_activated_cb);
 
