@@ -28,6 +28,15 @@ sl_test_ui_init (int    *argc,
   g_setenv ("GTK_A11Y", "none", TRUE);
   gtk_init ();
   adw_init ();
+  /* the app's stylesheet, which AdwApplication loads from the resources in
+   * the real app: views tested in a plain window look as they do there */
+  {
+    g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
+
+    gtk_css_provider_load_from_resource (css, "/io/github/streamlet/Streamlet/style.css");
+    gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
+                                                GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  }
   /* screenshots show where things end up, not a transition */
   g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
 }

@@ -560,6 +560,18 @@ entry_activate_cb (SlChatPanel *self)
   gtk_widget_activate_action (GTK_WIDGET (self), "chat.send", NULL);
 }
 
+/* Focusing the panel (F6 in the watch view) is focusing the line to write;
+ * when it cannot be written, whatever comes first. */
+static gboolean
+sl_chat_panel_grab_focus (GtkWidget *widget)
+{
+  SlChatPanel *self = SL_CHAT_PANEL (widget);
+
+  if (gtk_widget_grab_focus (GTK_WIDGET (self->entry)))
+    return TRUE;
+  return GTK_WIDGET_CLASS (sl_chat_panel_parent_class)->grab_focus (widget);
+}
+
 static void
 entry_changed_cb (SlChatPanel *self)
 {
@@ -674,6 +686,7 @@ sl_chat_panel_class_init (SlChatPanelClass *klass)
 
   object_class->dispose = sl_chat_panel_dispose;
   object_class->finalize = sl_chat_panel_finalize;
+  widget_class->grab_focus = sl_chat_panel_grab_focus;
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/streamlet/Streamlet/sl-chat-panel.ui");

@@ -727,8 +727,8 @@ play_recording (SlClassBrowser *self,
 
   node = json_node_init_object (json_node_alloc (), copy);
   text = json_to_string (node, FALSE);
-  gtk_widget_activate_action_variant (GTK_WIDGET (self), "win.play-recording",
-                                      g_variant_new_string (text));
+  /* not _variant: that one never sinks a floating parameter */
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.play-recording", "s", text);
 }
 
 static void
@@ -1166,8 +1166,9 @@ row_activated_cb (SlClassBrowser *self,
   switch (sl_class_row_get_kind (row))
     {
     case SL_CLASS_ROW_LIVE:
-      gtk_widget_activate_action_variant (GTK_WIDGET (self), "win.watch-class",
-                                          g_variant_new_int64 (sl_class_row_get_class_id (row)));
+      /* not _variant: that one never sinks a floating parameter */
+      gtk_widget_activate_action (GTK_WIDGET (self), "win.watch-class", "x",
+                                  sl_class_row_get_class_id (row));
       break;
 
     case SL_CLASS_ROW_RECORDING:

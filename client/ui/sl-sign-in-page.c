@@ -34,6 +34,13 @@ static void
 set_busy (SlSignInPage *self,
           gboolean      busy)
 {
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget *focus = root != NULL ? gtk_root_get_focus (root) : NULL;
+
+  /* the form goes insensitive: the focus leaves it first (a focused text
+   * that goes insensitive gets no focus-out, and GTK warns) */
+  if (busy && focus != NULL && gtk_widget_is_ancestor (focus, GTK_WIDGET (self)))
+    gtk_root_set_focus (root, NULL);
   gtk_spinner_set_spinning (self->spinner, busy);
   gtk_widget_set_visible (GTK_WIDGET (self->spinner), busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->server_row), !busy);
@@ -60,8 +67,13 @@ signed_in_cb (GObject      *source,
 {
   g_autoptr(SlSignInPage) self = user_data;
   g_autoptr(GError) error = NULL;
+  gboolean ok = sl_session_sign_in_finish (SL_SESSION (source), result, &error);
 
-  if (sl_session_sign_in_finish (SL_SESSION (source), result, &error))
+  if (self->cancellable == NULL)
+    return;   /* disposed: its rows are gone */
+  /* first: an insensitive row cannot take the focus below */
+  set_busy (self, FALSE);
+  if (ok)
     {
       /* the password is not kept in the form either */
       gtk_editable_set_text (GTK_EDITABLE (self->password_row), "");
@@ -79,8 +91,9 @@ signed_in_cb (GObject      *source,
         }
       else if (g_error_matches (error, SL_CLIENT_ERROR, SL_CLIENT_ERROR_UNREACHABLE))
         gtk_widget_grab_focus (GTK_WIDGET (self->server_row));
+      else
+        sl_sign_in_page_focus (self);
     }
-  set_busy (self, FALSE);
 }
 
 static void

@@ -702,6 +702,40 @@ send_chat_activated (GtkWidget  *widget,
   gtk_widget_activate_action (GTK_WIDGET (self->chat), "chat.send", NULL);
 }
 
+/* F6: between the video (where M and the other keys of the view work) and
+ * the chat's line to write, as F6 goes between the panes of a window */
+static void
+switch_pane_activated (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  SlWatchView *self = SL_WATCH_VIEW (widget);
+  GtkRoot *root = gtk_widget_get_root (widget);
+  GtkWidget *focus = root != NULL ? gtk_root_get_focus (root) : NULL;
+
+  if (focus != NULL && gtk_widget_is_ancestor (focus, GTK_WIDGET (self->chat)))
+    gtk_widget_grab_focus (widget);
+  else if (gtk_widget_get_mapped (GTK_WIDGET (self->chat)))
+    gtk_widget_grab_focus (GTK_WIDGET (self->chat));
+}
+
+/* Escape while writing in the chat goes to the video (what was written
+ * stays), not out of the class; from the video, as in the window */
+static void
+escape_activated (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  SlWatchView *self = SL_WATCH_VIEW (widget);
+  GtkRoot *root = gtk_widget_get_root (widget);
+  GtkWidget *focus = root != NULL ? gtk_root_get_focus (root) : NULL;
+
+  if (focus != NULL && gtk_widget_is_ancestor (focus, GTK_WIDGET (self->chat)))
+    gtk_widget_grab_focus (widget);
+  else
+    gtk_widget_activate_action (widget, "win.escape", NULL);
+}
+
 /* ---- the object ------------------------------------------------------------------------------ */
 
 static void
@@ -801,11 +835,16 @@ sl_watch_view_class_init (SlWatchViewClass *klass)
   gtk_widget_class_install_action (widget_class, "watch.toggle-mute", NULL, toggle_mute_activated);
   gtk_widget_class_install_action (widget_class, "watch.toggle-hand", NULL, toggle_hand_activated);
   gtk_widget_class_install_action (widget_class, "watch.send-chat", NULL, send_chat_activated);
+  gtk_widget_class_install_action (widget_class, "watch.switch-pane", NULL, switch_pane_activated);
+  gtk_widget_class_install_action (widget_class, "watch.escape", NULL, escape_activated);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_m, 0, "watch.toggle-mute", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_h, GDK_CONTROL_MASK, "watch.toggle-hand", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK, "watch.send-chat", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Enter, GDK_CONTROL_MASK, "watch.send-chat", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F6, 0, "watch.switch-pane", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F6, GDK_SHIFT_MASK, "watch.switch-pane", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "watch.escape", NULL);
 }
 
 static void

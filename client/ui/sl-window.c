@@ -32,6 +32,8 @@ struct _SlWindow {
   SlClassBrowser       *class_browser;
   SlTeachPage          *teach;
   SlAdminPage          *admin;
+  AdwViewSwitcherTitle *switcher_title;
+  AdwViewSwitcherBar   *switcher_bar;
   GtkRevealer          *hub_revealer;
   GtkLabel             *hub_label;
   AdwBin               *activity;
@@ -77,9 +79,15 @@ static void
 show_activity (SlWindow  *self,
                GtkWidget *view)
 {
+  /* back on the main page first: the stack gives the focus back to where
+   * it was there (the class's row), which it cannot once the view is gone */
+  if (view == NULL)
+    gtk_stack_set_visible_child_name (self->stack, "main");
   adw_bin_set_child (self->activity, view);
-  gtk_stack_set_visible_child_name (self->stack, view != NULL ? "activity" : "main");
+  if (view != NULL)
+    gtk_stack_set_visible_child_name (self->stack, "activity");
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.back", view != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.escape", view != NULL);
   if (view != NULL)
     gtk_widget_grab_focus (view);
 }
@@ -131,6 +139,34 @@ update_hub_banner (SlWindow *self)
   gtk_revealer_set_reveal_child (self->hub_revealer, show);
 }
 
+/* libadwaita 1.2's view switcher title and bar count the views that are
+ * shown only when views are added or removed, not when one is shown or
+ * hidden (as the role does here): without this a teacher or an admin
+ * would get no switcher at all, just the title. */
+static void
+update_switchers (SlWindow *self)
+{
+  adw_view_switcher_title_set_view_switcher_enabled (self->switcher_title, FALSE);
+  adw_view_switcher_title_set_view_switcher_enabled (self->switcher_title, TRUE);
+  adw_view_switcher_bar_set_reveal (self->switcher_bar, FALSE);
+  adw_view_switcher_bar_set_reveal (self->switcher_bar,
+                                    adw_view_switcher_title_get_title_visible (self->switcher_title));
+}
+
+/* The keyboard focus into the view shown, unless it is in there already:
+ * after signing in it was on the form, which is gone, and after a switch
+ * of views on the one before. */
+static void
+focus_view (SlWindow *self)
+{
+  GtkWidget *view = adw_view_stack_get_visible_child (self->views);
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
+
+  if (view == NULL || (focus != NULL && gtk_widget_is_ancestor (focus, view)))
+    return;
+  gtk_widget_child_focus (view, GTK_DIR_TAB_FORWARD);
+}
+
 static void
 update_for_session (SlWindow *self)
 {
@@ -147,6 +183,7 @@ update_for_session (SlWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.go-live", teacher);
   adw_view_stack_page_set_visible (self->teach_page, teacher);
   adw_view_stack_page_set_visible (self->admin_page, admin);
+  update_switchers (self);
 
   sl_class_browser_set_session (self->class_browser, signed_in ? self->session : NULL);
   sl_teach_page_set_session (self->teach, teacher ? self->session : NULL);
@@ -157,7 +194,10 @@ update_for_session (SlWindow *self)
       /* a teacher starts on their classes, an admin on the dashboard */
       adw_view_stack_set_visible_child_name (self->views, admin ? "admin" : teacher ? "teach" : "classes");
       if (g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "activity") != 0)
-        gtk_stack_set_visible_child_name (self->stack, "main");
+        {
+          gtk_stack_set_visible_child_name (self->stack, "main");
+          focus_view (self);
+        }
     }
   else if (state == SL_SESSION_SIGNED_OUT)
     {
@@ -259,6 +299,20 @@ back_activated (GtkWidget  *widget,
   show_activity (self, NULL);
 }
 
+/* Escape: out of fullscreen first, as in any player; else back */
+static void
+escape_activated (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  SlWindow *self = SL_WINDOW (widget);
+
+  if (gtk_window_is_fullscreen (GTK_WINDOW (self)))
+    gtk_window_unfullscreen (GTK_WINDOW (self));
+  else
+    show_activity (self, NULL);
+}
+
 static void
 fullscreen_activated (GtkWidget  *widget,
                       const char *action_name,
@@ -307,6 +361,23 @@ search_activated (GtkWidget  *widget,
     return;
   adw_view_stack_set_visible_child_name (self->views, "classes");
   gtk_widget_activate_action (GTK_WIDGET (self->class_browser), "browser.search", NULL);
+}
+
+/* Alt+1, Alt+2, Alt+3: the views the switcher offers (the ones of the
+ * user's role), with the keyboard focus brought along. */
+static void
+show_view_activated (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  SlWindow *self = SL_WINDOW (widget);
+  GtkWidget *child = adw_view_stack_get_child_by_name (self->views, g_variant_get_string (parameter, NULL));
+
+  if (child == NULL || g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "main") != 0 ||
+      !adw_view_stack_page_get_visible (adw_view_stack_get_page (self->views, child)))
+    return;
+  adw_view_stack_set_visible_child (self->views, child);
+  focus_view (self);
 }
 
 /* ---- window ------------------------------------------------------------------ */
@@ -367,6 +438,8 @@ sl_window_class_init (SlWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SlWindow, class_browser);
   gtk_widget_class_bind_template_child (widget_class, SlWindow, teach);
   gtk_widget_class_bind_template_child (widget_class, SlWindow, admin);
+  gtk_widget_class_bind_template_child (widget_class, SlWindow, switcher_title);
+  gtk_widget_class_bind_template_child (widget_class, SlWindow, switcher_bar);
   gtk_widget_class_bind_template_child (widget_class, SlWindow, hub_revealer);
   gtk_widget_class_bind_template_child (widget_class, SlWindow, hub_label);
   gtk_widget_class_bind_template_child (widget_class, SlWindow, activity);
@@ -375,13 +448,18 @@ sl_window_class_init (SlWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.go-live", "x", go_live_activated);
   gtk_widget_class_install_action (widget_class, "win.play-recording", "s", play_recording_activated);
   gtk_widget_class_install_action (widget_class, "win.back", NULL, back_activated);
+  gtk_widget_class_install_action (widget_class, "win.escape", NULL, escape_activated);
   gtk_widget_class_install_action (widget_class, "win.fullscreen", NULL, fullscreen_activated);
   gtk_widget_class_install_action (widget_class, "win.sign-out", NULL, sign_out_activated);
   gtk_widget_class_install_action (widget_class, "win.profile", NULL, profile_activated);
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_activated);
+  gtk_widget_class_install_action (widget_class, "win.show-view", "s", show_view_activated);
 
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.back", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.escape", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Left, GDK_ALT_MASK, "win.back", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, GDK_ALT_MASK, "win.show-view", "s", "classes");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_2, GDK_ALT_MASK, "win.show-view", "s", "teach");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_3, GDK_ALT_MASK, "win.show-view", "s", "admin");
 }
 
 static void
@@ -389,6 +467,7 @@ sl_window_init (SlWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.back", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.escape", FALSE);
 }
 
 SlWindow *
