@@ -584,6 +584,80 @@ test_browser (Fixture       *f,
   run_app (f, browser_body);
 }
 
+/* ---- the style: follow the system, light or dark ------------------------------ */
+
+/* The mean brightness (0–255) of a picture. */
+static double
+brightness (GdkTexture *texture)
+{
+  int width = gdk_texture_get_width (texture);
+  int height = gdk_texture_get_height (texture);
+  gsize stride = (gsize) width * 4;
+  g_autofree guchar *pixels = g_malloc (stride * height);
+  double sum = 0;
+
+  gdk_texture_download (texture, pixels, stride);
+  for (gsize i = 0; i < stride * height; i += 4)
+    sum += (pixels[i] + pixels[i + 1] + pixels[i + 2]) / 3.0;
+  return sum / ((double) width * height);
+}
+
+static double
+style_shot (Fixture    *f,
+            const char *scheme,
+            const char *name)
+{
+  g_autoptr(GdkTexture) shot = NULL;
+
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "color-scheme",
+                                  g_variant_new_string (scheme));
+  sl_test_ui_run_for (400);
+  shot = sl_test_ui_screenshot (GTK_WIDGET (f->window), name);
+  return brightness (shot);
+}
+
+static void
+style_body (Fixture *f)
+{
+  GSettings *settings = sl_application_get_settings (f->app);
+  AdwStyleManager *style = adw_style_manager_get_default ();
+  double light, dark, system;
+
+  sign_in (f->window, "student", "student123", FALSE);
+  g_assert_true (wait_page (f->window, "main"));
+  sl_test_ui_run_for (500);
+
+  /* the primary menu's Style, as a stateful action on the setting */
+  g_assert_true (g_action_group_has_action (G_ACTION_GROUP (f->app), "color-scheme"));
+  dark = style_shot (f, "dark", "main-dark");
+  g_assert_true (adw_style_manager_get_dark (style));
+  g_assert_cmpstr (g_settings_get_string (settings, "color-scheme"), ==, "dark");
+  light = style_shot (f, "light", "main-light");
+  g_assert_false (adw_style_manager_get_dark (style));
+  g_test_message ("brightness: dark %.0f, light %.0f", dark, light);
+  g_assert_cmpfloat (dark, <, 100);
+  g_assert_cmpfloat (light, >, 180);
+
+  /* an unknown style changes nothing */
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "color-scheme",
+                                  g_variant_new_string ("purple"));
+  sl_test_ui_run_for (100);
+  g_assert_cmpstr (g_settings_get_string (settings, "color-scheme"), ==, "light");
+
+  /* following the system: Xvfb's session prefers light */
+  system = style_shot (f, "default", "main-system");
+  g_assert_cmpstr (g_settings_get_string (settings, "color-scheme"), ==, "default");
+  g_assert_cmpint (adw_style_manager_get_color_scheme (style), ==, ADW_COLOR_SCHEME_DEFAULT);
+  g_assert_cmpfloat (ABS (system - (adw_style_manager_get_dark (style) ? dark : light)), <, 10);
+}
+
+static void
+test_style (Fixture       *f,
+            gconstpointer  data)
+{
+  run_app (f, style_body);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -593,6 +667,7 @@ main (int    argc,
   g_test_add ("/app/sign-in-errors", Fixture, NULL, fixture_setup, test_sign_in_errors, fixture_teardown);
   g_test_add ("/app/roles", Fixture, NULL, fixture_setup, test_roles, fixture_teardown);
   g_test_add ("/app/browser", Fixture, NULL, fixture_setup, test_browser, fixture_teardown);
+  g_test_add ("/app/style", Fixture, NULL, fixture_setup, test_style, fixture_teardown);
   g_test_add ("/app/reconnect-banner", Fixture, NULL, fixture_setup, test_reconnect_banner, fixture_teardown);
   g_test_add ("/app/command-line", Fixture, NULL, fixture_setup, test_command_line, fixture_teardown);
   g_test_add ("/app/stay-signed-in", Fixture, NULL, fixture_setup, test_stay_signed_in, fixture_teardown);

@@ -152,6 +152,12 @@ sl_application_startup (GApplication *app)
   g_signal_connect_object (self->settings, "changed::color-scheme",
                            G_CALLBACK (color_scheme_changed_cb), self, 0);
   apply_color_scheme (self);
+  /* the primary menu's Style: follow the system, or force light or dark */
+  {
+    g_autoptr(GAction) scheme = g_settings_create_action (self->settings, "color-scheme");
+
+    g_action_map_add_action (G_ACTION_MAP (self), scheme);
+  }
   if (self->server != NULL)
     g_settings_set_string (self->settings, "server-url", self->server);
   self->session = sl_session_new (self->settings, g_getenv ("STREAMLET_SESSION_FILE"));
