@@ -80,14 +80,20 @@ show_activity (SlWindow  *self,
                GtkWidget *view)
 {
   /* back on the main page first: the stack gives the focus back to where
-   * it was there (the class's row), which it cannot once the view is gone */
+   * it was there (the class's row), which it cannot once the view is gone;
+   * fullscreen is for a class or a recording, never for the pages */
   if (view == NULL)
-    gtk_stack_set_visible_child_name (self->stack, "main");
+    {
+      if (gtk_window_is_fullscreen (GTK_WINDOW (self)))
+        gtk_window_unfullscreen (GTK_WINDOW (self));
+      gtk_stack_set_visible_child_name (self->stack, "main");
+    }
   adw_bin_set_child (self->activity, view);
   if (view != NULL)
     gtk_stack_set_visible_child_name (self->stack, "activity");
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.back", view != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.escape", view != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.fullscreen", view != NULL);
   if (view != NULL)
     gtk_widget_grab_focus (view);
 }
@@ -294,8 +300,6 @@ back_activated (GtkWidget  *widget,
 {
   SlWindow *self = SL_WINDOW (widget);
 
-  if (gtk_window_is_fullscreen (GTK_WINDOW (self)))
-    gtk_window_unfullscreen (GTK_WINDOW (self));
   show_activity (self, NULL);
 }
 
@@ -468,6 +472,7 @@ sl_window_init (SlWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.back", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.escape", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.fullscreen", FALSE);
 }
 
 SlWindow *
