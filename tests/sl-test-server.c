@@ -10,6 +10,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "sl-json.h"
 #include "sl-password.h"
 
 static const struct {
@@ -374,4 +375,37 @@ sl_test_count_users (SlTestServer *ts)
   g_object_unref (wait.result);
   g_assert_no_error (error);
   return count;
+}
+
+gint64
+sl_test_create_class (SlTestServer *ts,
+                      const char   *title,
+                      int           minutes_ahead,
+                      gboolean      start)
+{
+  g_autofree char *teacher = sl_test_login (ts, "teacher", "teacher123", NULL);
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GDateTime) when = g_date_time_add_minutes (now, minutes_ahead);
+  g_autofree char *at = g_date_time_format_iso8601 (when);
+  g_autoptr(JsonNode) body = json_node_init_object (json_node_alloc (), json_object_new ());
+  g_autofree char *text = NULL;
+  g_autoptr(SlTestResponse) created = NULL;
+  gint64 id;
+
+  json_object_set_string_member (json_node_get_object (body), "title", title);
+  json_object_set_string_member (json_node_get_object (body), "scheduled_at", at);
+  json_object_set_int_member (json_node_get_object (body), "duration_minutes", 45);
+  text = sl_json_node_to_string (body, NULL);
+  created = sl_test_request (ts, "POST", "/api/classes", teacher, text);
+  g_assert_cmpuint (created->status, ==, 201);
+  id = json_object_get_int_member (json_object_get_object_member (sl_test_response_object (created),
+                                                                  "class"), "id");
+  if (start)
+    {
+      g_autofree char *path = g_strdup_printf ("/api/classes/%" G_GINT64_FORMAT "/start", id);
+      g_autoptr(SlTestResponse) started = sl_test_request (ts, "POST", path, teacher, NULL);
+
+      g_assert_cmpuint (started->status, ==, 200);
+    }
+  return id;
 }

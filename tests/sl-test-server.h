@@ -74,6 +74,13 @@ char           *sl_test_login             (SlTestServer *ts,
                                            const char   *username,
                                            const char   *password,
                                            char        **refresh_token);
+/* The teacher schedules a class titled @title @minutes_ahead from now (45
+ * minutes long) and, when @start, starts it (live, with no video yet);
+ * asserts each step and returns its id. */
+gint64          sl_test_create_class      (SlTestServer *ts,
+                                           const char   *title,
+                                           int           minutes_ahead,
+                                           gboolean      start);
 /* Runs @ctx's default context until *@flag is TRUE (or 30 s pass: fails). */
 void            sl_test_wait_for          (gboolean     *flag);
 

@@ -8,6 +8,7 @@
 #include "sl-test-ui.h"
 
 #define G_SETTINGS_ENABLE_BACKEND
+#include <gdk/x11/gdkx.h>
 #include <gio/gsettingsbackend.h>
 #include <glib/gstdio.h>
 #include <string.h>
@@ -227,4 +228,115 @@ sl_test_ui_find (GtkWidget  *root,
         return found;
     }
   return NULL;
+}
+
+/* ---- the window's pages ------------------------------------------------------------ */
+
+const char *
+sl_test_ui_window_page (SlWindow *window)
+{
+  GtkStack *stack = GTK_STACK (sl_test_ui_find (GTK_WIDGET (window), GTK_TYPE_STACK, NULL));
+
+  g_assert_nonnull (stack);
+  return gtk_stack_get_visible_child_name (stack);
+}
+
+typedef struct {
+  SlWindow   *window;
+  const char *page;
+} PageWait;
+
+static gboolean
+page_is_cb (gpointer data)
+{
+  PageWait *wait = data;
+
+  return g_strcmp0 (sl_test_ui_window_page (wait->window), wait->page) == 0;
+}
+
+gboolean
+sl_test_ui_wait_page (SlWindow   *window,
+                      const char *page,
+                      guint       timeout_ms)
+{
+  PageWait wait = { window, page };
+
+  return sl_test_ui_wait_until (page_is_cb, &wait, timeout_ms);
+}
+
+/* ---- real X input ------------------------------------------------------------------ */
+
+typedef struct {
+  gboolean  done;
+  GError   *error;
+} Run;
+
+static void
+xdotool_done_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  Run *run = user_data;
+
+  g_subprocess_wait_check_finish (G_SUBPROCESS (source), result, &run->error);
+  run->done = TRUE;
+}
+
+static gboolean
+run_done_cb (gpointer data)
+{
+  return ((Run *) data)->done;
+}
+
+void
+sl_test_ui_xdotool (const char *const *argv)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+  Run run = { FALSE, NULL };
+
+  g_ptr_array_add (args, (char *) "xdotool");
+  for (guint i = 0; argv[i] != NULL; i++)
+    g_ptr_array_add (args, (char *) argv[i]);
+  g_ptr_array_add (args, NULL);
+  line = g_strjoinv (" ", (char **) args->pdata);
+  g_test_message ("%s", line);
+  process = g_subprocess_newv ((const char *const *) args->pdata, G_SUBPROCESS_FLAGS_NONE, &error);
+  g_assert_no_error (error);
+  g_subprocess_wait_check_async (process, NULL, xdotool_done_cb, &run);
+  g_assert_true (sl_test_ui_wait_until (run_done_cb, &run, 30000));
+  g_assert_no_error (run.error);
+  sl_test_ui_run_for (150);
+}
+
+static gboolean
+mapped_cb (gpointer data)
+{
+  return gtk_widget_get_mapped (data);
+}
+
+static gboolean
+window_active_cb (gpointer data)
+{
+  return gtk_window_is_active (data);
+}
+
+void
+sl_test_ui_focus_window (GtkWindow *window,
+                         gboolean   window_manager)
+{
+  GdkSurface *surface;
+  g_autofree char *xid = NULL;
+
+  g_assert_true (sl_test_ui_wait_until (mapped_cb, window, 5000));
+  surface = gtk_native_get_surface (GTK_NATIVE (window));
+  g_assert_true (GDK_IS_X11_SURFACE (surface));
+  xid = g_strdup_printf ("%lu", (unsigned long) gdk_x11_surface_get_xid (surface));
+  if (window_manager)
+    SL_TEST_UI_XDOTOOL ("windowactivate", "--sync", xid);
+  else
+    SL_TEST_UI_XDOTOOL ("windowraise", xid, "windowfocus", "--sync", xid);
+  g_assert_true (sl_test_ui_wait_until (window_active_cb, window, 5000));
 }

@@ -8,6 +8,7 @@
 
 #include "sl-session.h"
 #include "sl-test-server.h"
+#include "sl-window.h"
 
 G_BEGIN_DECLS
 
@@ -48,5 +49,25 @@ double      sl_test_ui_difference  (GdkTexture   *a,
 GtkWidget  *sl_test_ui_find        (GtkWidget    *root,
                                     GType         type,
                                     const char   *text);
+
+/* The page the app's window shows ("sign-in", "resuming", "main",
+ * "activity"), and waiting (@timeout_ms at most) until it shows @page. */
+const char *sl_test_ui_window_page (SlWindow     *window);
+gboolean    sl_test_ui_wait_page   (SlWindow     *window,
+                                    const char   *page,
+                                    guint         timeout_ms);
+
+/* Real X input: runs xdotool with @argv (NULL-terminated, without the
+ * program name) while the main context turns, so the app takes the events
+ * as they come; asserts it succeeded, then lets what is queued be handled.
+ * SL_TEST_UI_XDOTOOL ("key", "ctrl+f") does the array. */
+void        sl_test_ui_xdotool     (const char *const *argv);
+#define SL_TEST_UI_XDOTOOL(...) sl_test_ui_xdotool ((const char *const[]) { __VA_ARGS__, NULL })
+/* Gives @window the X input focus and waits until GTK has it active:
+ * through the window manager (@window_manager: _NET_ACTIVE_WINDOW), or
+ * directly, as a window manager would (there is none under scripts/test's
+ * Xvfb). */
+void        sl_test_ui_focus_window (GtkWindow   *window,
+                                     gboolean     window_manager);
 
 G_END_DECLS

@@ -112,35 +112,8 @@ run_app (Fixture *f,
   g_assert_cmpint (run_app_with (f, body, NULL), ==, 0);
 }
 
-static const char *
-visible_page (SlWindow *window)
-{
-  GtkStack *stack = GTK_STACK (sl_test_ui_find (GTK_WIDGET (window), GTK_TYPE_STACK, NULL));
-
-  return gtk_stack_get_visible_child_name (stack);
-}
-
-typedef struct {
-  SlWindow   *window;
-  const char *page;
-} PageWait;
-
-static gboolean
-page_is_cb (gpointer data)
-{
-  PageWait *wait = data;
-
-  return g_strcmp0 (visible_page (wait->window), wait->page) == 0;
-}
-
-static gboolean
-wait_page (SlWindow   *window,
-           const char *page)
-{
-  PageWait wait = { window, page };
-
-  return sl_test_ui_wait_until (page_is_cb, &wait, 10000);
-}
+#define visible_page(window) sl_test_ui_window_page (window)
+#define wait_page(window, page) sl_test_ui_wait_page ((window), (page), 10000)
 
 static void
 fill_row (SlWindow   *window,

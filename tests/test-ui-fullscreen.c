@@ -203,34 +203,6 @@ run_done_cb (gpointer data)
   return ((Run *) data)->done;
 }
 
-/* Runs xdotool with @argv while the app's main loop goes on, so that the
- * app takes the key presses as they come; then lets it handle what is
- * still queued. */
-static void
-xdotool_v (const char *const *argv)
-{
-  g_autoptr(GPtrArray) args = g_ptr_array_new ();
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *line = NULL;
-  Run run = { FALSE, NULL };
-
-  g_ptr_array_add (args, (char *) "xdotool");
-  for (guint i = 0; argv[i] != NULL; i++)
-    g_ptr_array_add (args, (char *) argv[i]);
-  g_ptr_array_add (args, NULL);
-  line = g_strjoinv (" ", (char **) args->pdata);
-  g_test_message ("%s", line);
-  process = g_subprocess_newv ((const char *const *) args->pdata, G_SUBPROCESS_FLAGS_NONE, &error);
-  g_assert_no_error (error);
-  g_subprocess_wait_check_async (process, NULL, xdotool_done_cb, &run);
-  g_assert_true (sl_test_ui_wait_until (run_done_cb, &run, 30000));
-  g_assert_no_error (run.error);
-  sl_test_ui_run_for (150);
-}
-
-#define xdotool(...) xdotool_v ((const char *const[]) { __VA_ARGS__, NULL })
-
 /* The whole screen as the X server has it (what the window manager made
  * of the window, which a widget's screenshot cannot show), kept with the
  * screenshots as @name.png; a test artefact only, nothing is asserted. */
@@ -264,34 +236,17 @@ screen_capture (const char *name)
                     error != NULL ? error->message : run.error != NULL ? run.error->message : "timed out");
   g_clear_error (&run.error);
 }
+#define xdotool(...) SL_TEST_UI_XDOTOOL (__VA_ARGS__)
 #define press(...) xdotool ("key", "--delay", "40", __VA_ARGS__)
+
+/* Raises @window and gives it the input focus (the window manager does
+ * that with a new window too, but not necessarily at once). */
+#define focus_window(window) sl_test_ui_focus_window ((window), TRUE)
 
 static gboolean
 mapped_cb (gpointer data)
 {
   return gtk_widget_get_mapped (data);
-}
-
-static gboolean
-window_active_cb (gpointer data)
-{
-  return gtk_window_is_active (data);
-}
-
-/* Raises @window and gives it the input focus (the window manager does
- * that with a new window too, but not necessarily at once). */
-static void
-focus_window (GtkWindow *window)
-{
-  GdkSurface *surface;
-  g_autofree char *xid = NULL;
-
-  g_assert_true (sl_test_ui_wait_until (mapped_cb, window, 5000));
-  surface = gtk_native_get_surface (GTK_NATIVE (window));
-  g_assert_true (GDK_IS_X11_SURFACE (surface));
-  xid = g_strdup_printf ("%lu", (unsigned long) gdk_x11_surface_get_xid (surface));
-  xdotool ("windowactivate", "--sync", xid);
-  g_assert_true (sl_test_ui_wait_until (window_active_cb, window, 5000));
 }
 
 /* ---- the app, start to quit ---------------------------------------------------- */
@@ -318,13 +273,7 @@ sign_in_done_cb (gpointer data)
   return ((SignIn *) data)->done;
 }
 
-static const char *
-visible_page (SlWindow *window)
-{
-  GtkStack *stack = GTK_STACK (sl_test_ui_find (GTK_WIDGET (window), GTK_TYPE_STACK, NULL));
-
-  return gtk_stack_get_visible_child_name (stack);
-}
+#define visible_page(window) sl_test_ui_window_page (window)
 
 static gboolean
 on_main_cb (gpointer data)
@@ -384,31 +333,6 @@ run_app (Fixture *f,
   f->window = NULL;
 }
 
-/* A class of the teacher's, started (live, but nobody sends video). */
-static gint64
-make_live_class (SlTestServer *ts,
-                 const char   *title)
-{
-  g_autofree char *teacher = sl_test_login (ts, "teacher", "teacher123", NULL);
-  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
-  g_autoptr(GDateTime) soon = g_date_time_add_minutes (now, 5);
-  g_autofree char *when = g_date_time_format_iso8601 (soon);
-  g_autofree char *body = g_strdup_printf ("{\"title\":\"%s\",\"scheduled_at\":\"%s\","
-                                           "\"duration_minutes\":45}", title, when);
-  g_autoptr(SlTestResponse) created = sl_test_request (ts, "POST", "/api/classes", teacher, body);
-  g_autoptr(SlTestResponse) started = NULL;
-  g_autofree char *path = NULL;
-  gint64 id;
-
-  g_assert_cmpuint (created->status, ==, 201);
-  id = json_object_get_int_member (json_object_get_object_member (sl_test_response_object (created),
-                                                                  "class"), "id");
-  path = g_strdup_printf ("/api/classes/%" G_GINT64_FORMAT "/start", id);
-  started = sl_test_request (ts, "POST", path, teacher, NULL);
-  g_assert_cmpuint (started->status, ==, 200);
-  return id;
-}
-
 static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
@@ -418,7 +342,7 @@ fixture_setup (Fixture       *f,
   f->ts = sl_test_server_new ("sqlite", NULL);
   f->kept = g_build_filename (dir, "session", NULL);
   g_setenv ("STREAMLET_SESSION_FILE", f->kept, TRUE);
-  f->optics_id = make_live_class (f->ts, "Optics");
+  f->optics_id = sl_test_create_class (f->ts, "Optics", 5, TRUE);
 }
 
 static void
