@@ -272,7 +272,7 @@ typedef struct {
 } Run;
 
 static void
-xdotool_done_cb (GObject      *source,
+command_done_cb (GObject      *source,
                  GAsyncResult *result,
                  gpointer      user_data)
 {
@@ -288,14 +288,41 @@ run_done_cb (gpointer data)
   return ((Run *) data)->done;
 }
 
+gboolean
+sl_test_ui_run_command (const char *const *argv,
+                        guint              timeout_ms,
+                        GError           **error)
+{
+  g_autoptr(GSubprocess) process = NULL;
+  Run run = { FALSE, NULL };
+
+  process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE, error);
+  if (process == NULL)
+    return FALSE;
+  g_subprocess_wait_check_async (process, NULL, command_done_cb, &run);
+  if (!sl_test_ui_wait_until (run_done_cb, &run, timeout_ms))
+    {
+      g_subprocess_force_exit (process);
+      sl_test_ui_wait_until (run_done_cb, &run, 5000);
+      g_clear_error (&run.error);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "%s did not finish in %u ms",
+                   argv[0], timeout_ms);
+      return FALSE;
+    }
+  if (run.error != NULL)
+    {
+      g_propagate_error (error, run.error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 void
 sl_test_ui_xdotool (const char *const *argv)
 {
   g_autoptr(GPtrArray) args = g_ptr_array_new ();
-  g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *line = NULL;
-  Run run = { FALSE, NULL };
 
   g_ptr_array_add (args, (char *) "xdotool");
   for (guint i = 0; argv[i] != NULL; i++)
@@ -303,11 +330,8 @@ sl_test_ui_xdotool (const char *const *argv)
   g_ptr_array_add (args, NULL);
   line = g_strjoinv (" ", (char **) args->pdata);
   g_test_message ("%s", line);
-  process = g_subprocess_newv ((const char *const *) args->pdata, G_SUBPROCESS_FLAGS_NONE, &error);
+  sl_test_ui_run_command ((const char *const *) args->pdata, 30000, &error);
   g_assert_no_error (error);
-  g_subprocess_wait_check_async (process, NULL, xdotool_done_cb, &run);
-  g_assert_true (sl_test_ui_wait_until (run_done_cb, &run, 30000));
-  g_assert_no_error (run.error);
   sl_test_ui_run_for (150);
 }
 

@@ -57,6 +57,12 @@ gboolean    sl_test_ui_wait_page   (SlWindow     *window,
                                     const char   *page,
                                     guint         timeout_ms);
 
+/* Runs @argv (NULL-terminated, the program first) while the main context
+ * turns, at most @timeout_ms (then it is killed); whether it ran and
+ * exited with 0, else @error says why. */
+gboolean    sl_test_ui_run_command (const char *const *argv,
+                                    guint         timeout_ms,
+                                    GError      **error);
 /* Real X input: runs xdotool with @argv (NULL-terminated, without the
  * program name) while the main context turns, so the app takes the events
  * as they come; asserts it succeeded, then lets what is queued be handled.

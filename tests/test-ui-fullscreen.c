@@ -181,28 +181,6 @@ desktop_stop (void)
 
 /* ---- key presses ------------------------------------------------------------- */
 
-typedef struct {
-  gboolean  done;
-  GError   *error;
-} Run;
-
-static void
-xdotool_done_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  Run *run = user_data;
-
-  g_subprocess_wait_check_finish (G_SUBPROCESS (source), result, &run->error);
-  run->done = TRUE;
-}
-
-static gboolean
-run_done_cb (gpointer data)
-{
-  return ((Run *) data)->done;
-}
-
 /* The whole screen as the X server has it (what the window manager made
  * of the window, which a widget's screenshot cannot show), kept with the
  * screenshots as @name.png; a test artefact only, nothing is asserted. */
@@ -216,26 +194,15 @@ screen_capture (const char *name)
   g_autofree char *location = g_strconcat ("location=", path, NULL);
   const char *argv[] = { "gst-launch-1.0", "-q", "ximagesrc", "use-damage=false", "num-buffers=1",
                          "!", "videoconvert", "!", "pngenc", "!", "filesink", location, NULL };
-  g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GError) error = NULL;
-  Run run = { FALSE, NULL };
 
   g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
-  process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
-                               G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
-  if (process != NULL)
-    {
-      g_subprocess_wait_check_async (process, NULL, xdotool_done_cb, &run);
-      if (!sl_test_ui_wait_until (run_done_cb, &run, 20000))
-        g_subprocess_force_exit (process);
-      else if (run.error == NULL)
-        g_test_message ("screen: %s", path);
-    }
-  if (error != NULL || run.error != NULL || !run.done)
-    g_test_message ("no capture of the screen (gst-launch-1.0 ximagesrc): %s",
-                    error != NULL ? error->message : run.error != NULL ? run.error->message : "timed out");
-  g_clear_error (&run.error);
+  if (sl_test_ui_run_command (argv, 20000, &error))
+    g_test_message ("screen: %s", path);
+  else
+    g_test_message ("no capture of the screen (gst-launch-1.0 ximagesrc): %s", error->message);
 }
+
 #define xdotool(...) SL_TEST_UI_XDOTOOL (__VA_ARGS__)
 #define press(...) xdotool ("key", "--delay", "40", __VA_ARGS__)
 
