@@ -587,6 +587,8 @@ class Session:
         self.server = Proc("server", [
             self.args.server, "--demo", "--port", "0", "--address", "127.0.0.1",
             "--data-dir", data_dir, "--no-record",
+            # WebRTC only on loopback: no ICE check leaves 127.0.0.1
+            "--ice-addresses", "127.0.0.1",
         ], env, os.path.join(self.args.artefacts_dir, "server.log"))
         m = self.server.wait_line(r"listening on port (\d+)", timeout=60)
         self.step(m is not None, "streamlet-server --demo listens on 127.0.0.1")
@@ -647,6 +649,7 @@ class Session:
             "XDG_DATA_HOME": os.path.join(self.work, "data"),
             "XDG_RUNTIME_DIR": bus_dir,
             "STREAMLET_SESSION_FILE": self.session_file,
+            "STREAMLET_ICE_ADDRESSES": "127.0.0.1",
             "GSK_RENDERER": "cairo",         # far faster than GL under valgrind
             "GDK_DEBUG": "gl-disable",       # and no Mesa/EGL loaded at all
             "G_SLICE": "always-malloc",

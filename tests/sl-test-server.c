@@ -56,6 +56,8 @@ sl_test_config_new (void)
 
   config->port = 0;
   config->address = g_strdup ("127.0.0.1");
+  /* WebRTC on loopback only (tests that need more set their own) */
+  config->ice_addresses = g_strsplit ("127.0.0.1", ",", -1);
   config->log_requests = FALSE;
   config->log_level = SL_LOG_QUIET;
   config->jwt_secret = g_strdup (SL_TEST_JWT_SECRET);

@@ -25,6 +25,9 @@ sl_test_ui_init (int    *argc,
   if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL)
     g_error ("the app's tests need a session bus: run them with dbus-run-session "
              "(meson test does)");
+  /* the app's WebRTC on loopback only, like the test servers' (tests in a
+   * private network set their own address after this) */
+  g_setenv ("STREAMLET_ICE_ADDRESSES", "127.0.0.1", FALSE);
   /* no accessibility bus in the test's private session */
   g_setenv ("GTK_A11Y", "none", TRUE);
   gtk_init ();
