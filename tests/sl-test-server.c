@@ -136,6 +136,7 @@ sl_test_server_new (const char *dialect,
     config = sl_test_config_new ();
 
   ts->dialect = g_strdup (dialect);
+  ts->ice_addresses = g_strdupv (config->ice_addresses);
   ts->data_dir = g_dir_make_tmp ("streamlet-test-XXXXXX", &error);
   g_assert_no_error (error);
   ts->db_url = sl_test_db_new_url (dialect);
@@ -211,6 +212,8 @@ sl_test_server_restart (SlTestServer *ts)
   config->data_dir = g_strdup (ts->data_dir);
   g_free (config->database);
   config->database = g_strdup (ts->db_url);
+  g_strfreev (config->ice_addresses);
+  config->ice_addresses = g_strdupv (ts->ice_addresses);
   ts->server = sl_server_new (config, &error);
   g_assert_no_error (error);
   sl_server_start_async (ts->server, wait_cb, &wait);
@@ -238,6 +241,7 @@ sl_test_server_free (SlTestServer *ts)
   sl_test_db_drop (ts->db_url);
   remove_tree (ts->data_dir);
   g_free (ts->dialect);
+  g_strfreev (ts->ice_addresses);
   g_free (ts->db_url);
   g_free (ts->data_dir);
   g_free (ts->base_url);

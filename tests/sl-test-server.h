@@ -21,6 +21,7 @@ typedef struct {
   SlServer    *server;
   SoupSession *session;
   guint        port;
+  char       **ice_addresses;   /* the first start's: restarts keep them */
 } SlTestServer;
 
 typedef struct {
@@ -43,7 +44,8 @@ void            sl_test_server_free       (SlTestServer *ts);
 /* Stops the server gracefully (checking it stopped) and keeps its store,
  * data dir and port for sl_test_server_restart(). */
 void            sl_test_server_stop       (SlTestServer *ts);
-/* Starts a new server (default test config) on the same port, store and
+/* Starts a new server (default test config, the first one's ICE
+ * addresses) on the same port, store and
  * data dir, after sl_test_server_stop(). */
 void            sl_test_server_restart    (SlTestServer *ts);
 
