@@ -1519,6 +1519,7 @@ free_stopped (SlTestServer *ts)
   sl_test_db_drop (ts->db_url);
   remove_tree (ts->data_dir);
   g_free (ts->dialect);
+  g_strfreev (ts->ice_addresses);
   g_free (ts->db_url);
   g_free (ts->data_dir);
   g_free (ts->base_url);
