@@ -702,6 +702,16 @@ send_chat_activated (GtkWidget  *widget,
   gtk_widget_activate_action (GTK_WIDGET (self->chat), "chat.send", NULL);
 }
 
+/* Whether the keyboard focus is in the chat (its line to write, a row). */
+static gboolean
+focus_in_chat (SlWatchView *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget *focus = root != NULL ? gtk_root_get_focus (root) : NULL;
+
+  return focus != NULL && gtk_widget_is_ancestor (focus, GTK_WIDGET (self->chat));
+}
+
 /* F6: between the video (where M and the other keys of the view work) and
  * the chat's line to write, as F6 goes between the panes of a window */
 static void
@@ -710,10 +720,8 @@ switch_pane_activated (GtkWidget  *widget,
                        GVariant   *parameter)
 {
   SlWatchView *self = SL_WATCH_VIEW (widget);
-  GtkRoot *root = gtk_widget_get_root (widget);
-  GtkWidget *focus = root != NULL ? gtk_root_get_focus (root) : NULL;
 
-  if (focus != NULL && gtk_widget_is_ancestor (focus, GTK_WIDGET (self->chat)))
+  if (focus_in_chat (self))
     gtk_widget_grab_focus (widget);
   else if (gtk_widget_get_mapped (GTK_WIDGET (self->chat)))
     gtk_widget_grab_focus (GTK_WIDGET (self->chat));
@@ -727,10 +735,8 @@ escape_activated (GtkWidget  *widget,
                   GVariant   *parameter)
 {
   SlWatchView *self = SL_WATCH_VIEW (widget);
-  GtkRoot *root = gtk_widget_get_root (widget);
-  GtkWidget *focus = root != NULL ? gtk_root_get_focus (root) : NULL;
 
-  if (focus != NULL && gtk_widget_is_ancestor (focus, GTK_WIDGET (self->chat)))
+  if (focus_in_chat (self))
     gtk_widget_grab_focus (widget);
   else
     gtk_widget_activate_action (widget, "win.escape", NULL);
